@@ -2,6 +2,7 @@
 // One MemFs is one device: inode numbers and the read-only flag belong to it.
 
 import { systemClock } from '../core/clock.js';
+import { allocDev } from './dev.js';
 import { FileData } from './file-data.js';
 import {
   type DirNode,
@@ -13,8 +14,6 @@ import {
   type VNode,
 } from './types.js';
 
-let nextDev = 1n;
-
 export interface MemFsOptions {
   /** Clock for timestamps, in nanoseconds since the epoch. Default: the wall clock. */
   now?: () => bigint;
@@ -22,7 +21,7 @@ export interface MemFsOptions {
 }
 
 export class MemFs {
-  readonly dev: bigint = nextDev++;
+  readonly dev: bigint = allocDev();
   readonly now: () => bigint;
   readOnly: boolean;
   readonly root: MemDir;
