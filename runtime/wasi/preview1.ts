@@ -100,7 +100,7 @@ export class Preview1 {
       options.random ??
       ((buffer) => {
         for (let at = 0; at < buffer.length; at += 65536)
-          crypto.getRandomValues(buffer.subarray(at, at + 65536));
+          crypto.getRandomValues(buffer.subarray(at, at + 65536) as Uint8Array<ArrayBuffer>);
       });
     this.fds.add(new StreamDescriptor(options.stdin ?? emptySource, undefined, STDIO_RIGHTS));
     this.fds.add(new StreamDescriptor(undefined, options.stdout ?? discardSink, STDIO_RIGHTS));

@@ -2,8 +2,8 @@
 // buffered writes flushed when full, on a stdin read, at exit, or 50 ms after the last flush.
 
 import * as fs from 'node:fs';
-import type { ByteSink, ByteSource } from '../../wasi/stdio.js';
 import { sleepMs } from '../../wasi/sleep.js';
+import type { ByteSink, ByteSource } from '../../wasi/stdio.js';
 
 function retrying<T>(call: () => T): T {
   for (;;) {
