@@ -3,6 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError, EXIT_RUNTIME, exitStatusOf } from './exit-status.js';
+import { registerImage } from './image.js';
+import { registerImages } from './images.js';
+import { registerInspect } from './inspect.js';
+import { registerLogin } from './login.js';
+import { registerLogout } from './logout.js';
+import { registerPull } from './pull.js';
+import { registerRmi } from './rmi.js';
 import { registerRun } from './run.js';
 
 /** What a verb's action reports back: the process exit status. */
@@ -35,6 +42,13 @@ export function createProgram(ctx: VerbContext): Command {
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/^error:/, 'wasmbox: error:')) });
   registerRun(program, ctx);
+  registerPull(program, ctx);
+  registerImages(program, ctx);
+  registerRmi(program, ctx);
+  registerImage(program, ctx);
+  registerInspect(program, ctx);
+  registerLogin(program, ctx);
+  registerLogout(program, ctx);
   return program;
 }
 

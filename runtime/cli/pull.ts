@@ -1,0 +1,47 @@
+// `wasmbox pull IMAGE`: fetches an image into the local store, with progress like docker pull.
+
+import type { Command } from 'commander';
+import { pullImage } from '../image/pull.js';
+import { nodeFileApi } from '../platform/node/file-api.js';
+import { nodeSha256 } from '../platform/node/hash.js';
+import { addRegistryFlags, openImageEnv, type RegistryFlags } from './image-env.js';
+import type { VerbContext } from './main.js';
+import { plainProgress, ttyProgress } from './pull-progress.js';
+
+interface PullFlags extends RegistryFlags {
+  platform?: string;
+  quiet?: boolean;
+}
+
+export function registerPull(program: Command, ctx: VerbContext): void {
+  addRegistryFlags(
+    program
+      .command('pull')
+      .description('download an image from a registry (or an oci: layout) into the local store')
+      .argument('<image>', 'e.g. ghcr.io/owner/app:tag, localhost:5000/x@sha256:…, oci:DIR:TAG')
+      .option('--platform <os/arch>', 'pick this platform from a multi-platform image')
+      .option('-q, --quiet', 'print only the image name'),
+  ).action(async (image: string, flags: PullFlags) => {
+    const env = await openImageEnv(flags);
+    const progress = flags.quiet
+      ? undefined
+      : process.stderr.isTTY
+        ? await ttyProgress(process.stderr)
+        : plainProgress((line) => process.stderr.write(`${line}\n`));
+    try {
+      const record = await pullImage(image, {
+        ...env,
+        files: nodeFileApi,
+        createHasher: nodeSha256,
+        ...(flags.platform ? { platform: flags.platform } : {}),
+        ...(progress ? { onProgress: (e) => progress.onProgress(e) } : {}),
+      });
+      progress?.stop();
+      if (!flags.quiet) process.stderr.write(`Digest: ${record.digest}\n`);
+      process.stdout.write(`${record.name}\n`);
+      ctx.setExit(0);
+    } finally {
+      progress?.stop();
+    }
+  });
+}

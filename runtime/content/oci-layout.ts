@@ -1,0 +1,276 @@
+// A content store that is an OCI image layout directory (`oci-layout`, `index.json`,
+// `blobs/sha256/…`), readable by skopeo (`oci:DIR:NAME`) and umoci. Blobs are written under
+// `ingest/` and renamed in only after verification; index.json changes are locked and atomic.
+
+import { type Digest, digestHex, type HasherFactory, isDigest, nobleSha256 } from '../core/digest.js';
+import { MediaTypes } from '../core/media-types.js';
+import { RuntimeError } from '../errors.js';
+import type { FileApi, FileSink } from './file-api.js';
+import {
+  type BlobInfo,
+  type BlobWriter,
+  blobNotFound,
+  digestMismatch,
+  type ImageRecord,
+  recordAnnotations,
+  type Store,
+  sizeMismatch,
+} from './store.js';
+
+export interface OciLayoutStoreOptions {
+  createHasher?: HasherFactory;
+  /** For the index.json lock's wait; defaults to setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+interface IndexEntry {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+interface IndexJson {
+  schemaVersion: 2;
+  mediaType?: string;
+  manifests: IndexEntry[];
+  [key: string]: unknown;
+}
+
+/** A lock older than this was left by a killed process. */
+const staleLockMs = 30_000;
+const encoder = new TextEncoder();
+
+function randomSuffix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class OciLayoutStore implements Store {
+  readonly root: string;
+  readonly #fs: FileApi;
+  readonly #createHasher: HasherFactory;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
+  #initialised = false;
+
+  constructor(root: string, fs: FileApi, options: OciLayoutStoreOptions = {}) {
+    this.root = root.replace(/\/+$/, '') || '/';
+    this.#fs = fs;
+    this.#createHasher = options.createHasher ?? nobleSha256;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#now = options.now ?? Date.now;
+  }
+
+  #path(...parts: string[]): string {
+    return [this.root, ...parts].join('/');
+  }
+
+  #blobPath(digest: Digest): string {
+    return this.#path('blobs', 'sha256', digestHex(digest));
+  }
+
+  /** Creates the layout's skeleton once; safe when several processes race to do it. */
+  async #init(): Promise<void> {
+    if (this.#initialised) return;
+    await this.#fs.mkdirp(this.#path('blobs', 'sha256'));
+    await this.#fs.mkdirp(this.#path('ingest'));
+    await this.#fs.createExclusive(
+      this.#path('oci-layout'),
+      encoder.encode('{"imageLayoutVersion":"1.0.0"}'),
+    );
+    if (!(await this.#fs.stat(this.#path('index.json')))) {
+      await this.#writeAtomic(
+        this.#path('index.json'),
+        encoder.encode(serialiseIndex({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] })),
+        true,
+      );
+    }
+    this.#initialised = true;
+  }
+
+  async #writeAtomic(path: string, data: Uint8Array, onlyIfMissing = false): Promise<void> {
+    const temp = `${path}.tmp-${randomSuffix()}`;
+    const sink = await this.#fs.create(temp);
+    await sink.write(data);
+    await sink.close();
+    if (onlyIfMissing && (await this.#fs.stat(path))) {
+      await this.#fs.remove(temp);
+      return;
+    }
+    await this.#fs.rename(temp, path);
+  }
+
+  async info(digest: Digest): Promise<BlobInfo | undefined> {
+    const stat = await this.#fs.stat(this.#blobPath(digest));
+    return stat ? { digest, size: stat.size } : undefined;
+  }
+
+  async read(digest: Digest): Promise<Uint8Array> {
+    const bytes = await this.#fs.read(this.#blobPath(digest));
+    if (!bytes) throw blobNotFound(digest);
+    return bytes;
+  }
+
+  async *readChunks(digest: Digest): AsyncIterable<Uint8Array> {
+    if (!(await this.#fs.stat(this.#blobPath(digest)))) throw blobNotFound(digest);
+    yield* this.#fs.readChunks(this.#blobPath(digest));
+  }
+
+  async writer(expected: BlobInfo): Promise<BlobWriter> {
+    await this.#init();
+    const fs = this.#fs;
+    const createHasher = this.#createHasher;
+    // A unique name per writer: two processes ingesting the same blob never share a file.
+    const temp = this.#path('ingest', `${digestHex(expected.digest)}-${randomSuffix()}`);
+    const final = this.#blobPath(expected.digest);
+    let sink: FileSink | undefined = await fs.create(temp);
+    let offset = 0;
+    let hasher = createHasher();
+    const discard = async () => {
+      const open = sink;
+      sink = undefined;
+      await open?.close();
+      await fs.remove(temp);
+    };
+    const live = (): FileSink => {
+      if (!sink) throw new RuntimeError('ERR_INVALID_ARGUMENT', `ingest of ${expected.digest} is closed`);
+      return sink;
+    };
+    return {
+      get offset() {
+        return offset;
+      },
+      async write(chunk) {
+        await live().write(chunk);
+        offset += chunk.length;
+        hasher.update(chunk);
+      },
+      async reset() {
+        await live().close();
+        sink = await fs.create(temp);
+        offset = 0;
+        hasher = createHasher();
+      },
+      async commit() {
+        const open = live();
+        sink = undefined;
+        await open.close();
+        const actual = offset === expected.size ? hasher.digest() : undefined;
+        if (actual !== expected.digest) {
+          await fs.remove(temp);
+          throw actual ? digestMismatch(expected, actual) : sizeMismatch(expected, offset);
+        }
+        // rename is atomic: readers see no file or the whole verified file, never a part.
+        await fs.rename(temp, final);
+      },
+      abort: discard,
+    };
+  }
+
+  async delete(digest: Digest): Promise<void> {
+    await this.#fs.remove(this.#blobPath(digest));
+  }
+
+  async list(): Promise<BlobInfo[]> {
+    const out: BlobInfo[] = [];
+    for (const name of await this.#fs.list(this.#path('blobs', 'sha256'))) {
+      const digest = `sha256:${name}`;
+      if (!isDigest(digest)) continue;
+      const stat = await this.#fs.stat(this.#blobPath(digest));
+      if (stat) out.push({ digest, size: stat.size });
+    }
+    return out;
+  }
+
+  /** Removes ingest files older than `maxAgeMs`: what killed pulls left behind. Returns how many. */
+  async removeStaleIngests(maxAgeMs: number): Promise<number> {
+    let removed = 0;
+    for (const name of await this.#fs.list(this.#path('ingest'))) {
+      const stat = await this.#fs.stat(this.#path('ingest', name));
+      if (stat && this.#now() - stat.mtimeMs >= maxAgeMs) {
+        await this.#fs.remove(this.#path('ingest', name));
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async #readIndex(): Promise<IndexJson> {
+    const bytes = await this.#fs.read(this.#path('index.json'));
+    if (!bytes) return { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] };
+    try {
+      const index = JSON.parse(new TextDecoder().decode(bytes)) as IndexJson;
+      if (!Array.isArray(index.manifests)) index.manifests = [];
+      return index;
+    } catch (error) {
+      throw new RuntimeError('ERR_HOST_IO', `${this.#path('index.json')}: not valid JSON`, { cause: error });
+    }
+  }
+
+  /** Read-modify-write of index.json under a lock file, so concurrent processes never lose a record. */
+  async #updateIndex<T>(change: (index: IndexJson) => T): Promise<T> {
+    await this.#init();
+    const lock = this.#path('index.json.lock');
+    for (let wait = 5; ; wait = Math.min(wait * 2, 40)) {
+      if (await this.#fs.createExclusive(lock, encoder.encode(String(this.#now())))) break;
+      const stat = await this.#fs.stat(lock);
+      if (stat && this.#now() - stat.mtimeMs > staleLockMs) await this.#fs.remove(lock);
+      else await this.#sleep(wait);
+    }
+    try {
+      const index = await this.#readIndex();
+      const result = change(index);
+      await this.#writeAtomic(this.#path('index.json'), encoder.encode(serialiseIndex(index)));
+      return result;
+    } finally {
+      await this.#fs.remove(lock);
+    }
+  }
+
+  async getImage(name: string): Promise<ImageRecord | undefined> {
+    return (await this.listImages()).find((r) => r.name === name);
+  }
+
+  async putImage(record: ImageRecord): Promise<void> {
+    const entry: IndexEntry = {
+      mediaType: record.mediaType,
+      digest: record.digest,
+      size: record.size,
+      annotations: { ...record.annotations, [recordAnnotations.refName]: record.name },
+    };
+    await this.#updateIndex((index) => {
+      index.manifests = index.manifests.filter(
+        (m) => m.annotations?.[recordAnnotations.refName] !== record.name,
+      );
+      index.manifests.push(entry);
+    });
+  }
+
+  async deleteImage(name: string): Promise<boolean> {
+    return this.#updateIndex((index) => {
+      const before = index.manifests.length;
+      index.manifests = index.manifests.filter((m) => m.annotations?.[recordAnnotations.refName] !== name);
+      return index.manifests.length !== before;
+    });
+  }
+
+  async listImages(): Promise<ImageRecord[]> {
+    const index = await this.#readIndex();
+    const out: ImageRecord[] = [];
+    for (const m of index.manifests) {
+      const name = m.annotations?.[recordAnnotations.refName];
+      // Entries without a name (or written by another tool) are kept but are not our records.
+      if (!name || typeof m.digest !== 'string' || !isDigest(m.digest)) continue;
+      const { [recordAnnotations.refName]: _, ...annotations } = m.annotations ?? {};
+      out.push({ name, digest: m.digest, mediaType: m.mediaType, size: m.size, annotations });
+    }
+    return out;
+  }
+}
+
+function serialiseIndex(index: IndexJson): string {
+  return JSON.stringify(index);
+}

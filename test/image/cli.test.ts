@@ -1,0 +1,146 @@
+// The image verbs end to end through the built `wasmbox` command: login, pull, images, inspect,
+// rmi, image prune, logout, against a real registry; and a pull killed half-way.
+
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helloParts, pushFixtures, repoRoot } from '../fixtures/images.js';
+import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+
+const bin = join(repoRoot, 'bin', 'wasmbox.js');
+const temp = mkdtempSync(join(tmpdir(), 'wasmbox-cli-'));
+const hello = helloParts();
+let registry: TestRegistry;
+let anon: TestRegistry;
+let proxy: FaultProxy;
+
+function wasmbox(
+  args: string[],
+  home: string,
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, WASMBOX_HOME: home, DOCKER_CONFIG: join(home, 'docker') } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+beforeAll(async () => {
+  [registry, anon] = await Promise.all([startRegistry('basic'), startRegistry('anonymous')]);
+  await Promise.all([pushFixtures(registry, ['hello', 'artifact']), pushFixtures(anon, ['hello'])]);
+  proxy = await startFaultProxy(anon.host);
+});
+afterAll(async () => {
+  await Promise.all([proxy.stop(), registry.stop(), anon.stop()]);
+  rmSync(temp, { recursive: true, force: true });
+});
+
+describe('wasmbox image verbs', () => {
+  it('login, pull, images, inspect, rmi, image prune, logout', async () => {
+    const home = join(temp, 'home1');
+    const image = `${registry.host}/hello:latest`;
+    const denied = await wasmbox(['pull', '-q', image], home);
+    expect(denied.code).toBe(125);
+    expect(denied.stderr).toMatch(/wants a login.*\[ERR_UNAUTHORIZED\]/);
+
+    const badLogin = await wasmbox(
+      ['login', '-u', registry.user.username, '--password-stdin', registry.host],
+      home,
+      'wrong\n',
+    );
+    expect(badLogin.code).toBe(125);
+    const login = await wasmbox(
+      ['login', '-u', registry.user.username, '--password-stdin', registry.host],
+      home,
+      `${registry.user.password}\n`,
+    );
+    expect(login).toMatchObject({ code: 0, stdout: 'Login Succeeded\n' });
+    const config = JSON.parse(readFileSync(join(home, 'docker', 'config.json'), 'utf8'));
+    expect(Object.keys(config.auths)).toEqual([registry.host]);
+
+    const pull = await wasmbox(['pull', image], home);
+    expect(pull.code).toBe(0);
+    expect(pull.stdout).toBe(`${image}\n`);
+    expect(pull.stderr).toContain(`${hello.layer.digest.slice(7, 19)}: Pull complete`);
+    expect(pull.stderr).toContain(`Digest: ${hello.manifest.digest}`);
+    expect((await wasmbox(['pull', '--quiet', `${registry.host}/artifact:v0`], home)).stderr).toBe('');
+
+    const images = await wasmbox(['images'], home);
+    const lines = images.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^REPOSITORY\s+TAG\s+DIGEST\s+SIZE\s+CREATED$/);
+    expect(lines.find((l) => l.startsWith(`${registry.host}/hello `))).toMatch(
+      new RegExp(
+        `latest\\s+${hello.manifest.digest.slice(7, 19)}\\s+\\d+(\\.\\d+)?kB\\s+(Less than a minute|\\d+ \\w+) ago`,
+      ),
+    );
+    expect(lines).toHaveLength(3);
+
+    const inspect = JSON.parse((await wasmbox(['inspect', image], home)).stdout);
+    expect(inspect).toMatchObject({
+      digest: hello.manifest.digest,
+      platform: 'wasip1/wasm',
+      packaging: 'image',
+      config: { os: 'wasip1' },
+    });
+    expect(inspect.manifest.layers[0].digest).toBe(hello.layer.digest);
+    const artifact = JSON.parse((await wasmbox(['inspect', `${registry.host}/artifact:v0`], home)).stdout);
+    expect(artifact.packaging).toBe('wasm-artifact');
+
+    const rmi = await wasmbox(['rmi', image], home);
+    expect(rmi.stdout).toContain(`Untagged: ${image}\nDeleted: `);
+    expect((await wasmbox(['inspect', image], home)).code).toBe(127);
+    const prune = await wasmbox(['image', 'prune'], home);
+    expect(prune).toMatchObject({ code: 0, stdout: 'Total reclaimed space: 0B\n' });
+
+    expect((await wasmbox(['logout', registry.host], home)).stdout).toBe(
+      `Removing login credentials for ${registry.host}\n`,
+    );
+    expect(JSON.parse(readFileSync(join(home, 'docker', 'config.json'), 'utf8')).auths).toEqual({});
+  });
+
+  it('refuses an invalid reference before any network call', async () => {
+    const result = await wasmbox(['pull', 'Hello/World'], join(temp, 'home2'));
+    expect(result.code).toBe(125);
+    expect(result.stderr).toBe(
+      'wasmbox: invalid image reference "Hello/World": repository name must be lowercase [ERR_INVALID_ARGUMENT]\n',
+    );
+  });
+
+  it('a pull killed half-way leaves no blob visible; the next pull completes', async () => {
+    const home = join(temp, 'home3');
+    const layerPath = `/v2/hello/blobs/${hello.layer.digest}`;
+    proxy.rule = (req) => (req.url === layerPath ? { kind: 'stall', afterBytes: 4000 } : undefined);
+    const child = spawn(process.execPath, [bin, 'pull', `${proxy.host}/hello`], {
+      env: { ...process.env, WASMBOX_HOME: home },
+      stdio: 'ignore',
+    });
+    const ingest = join(home, 'images', 'ingest');
+    for (
+      let i = 0;
+      i < 400 &&
+      !(existsSync(ingest) && readdirSync(ingest).length > 0 && proxy.log.some((l) => l.path === layerPath));
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const blobs = readdirSync(join(home, 'images', 'blobs', 'sha256'));
+    expect(blobs).not.toContain(hello.layer.digest.slice(7));
+    expect(JSON.parse(readFileSync(join(home, 'images', 'index.json'), 'utf8')).manifests).toEqual([]);
+    expect(readdirSync(ingest).length).toBeGreaterThan(0);
+    proxy.rule = undefined;
+    const again = await wasmbox(['pull', '-q', `${proxy.host}/hello`], home);
+    expect(again.code).toBe(0);
+    expect(readdirSync(join(home, 'images', 'blobs', 'sha256'))).toContain(hello.layer.digest.slice(7));
+  });
+});
