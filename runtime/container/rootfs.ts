@@ -1,8 +1,9 @@
-// A container's root file system for a run: an in-memory root (or a given one), mounts placed on
-// top at their container paths, and the preopens the guest receives.
+// A container's root file system for a run: an in-memory root or an image overlay, mounts placed
+// on top at their container paths, and the preopens the guest receives.
 
 import { RuntimeError } from '../errors.js';
 import { MemDir, MemFs } from '../vfs/mem.js';
+import { type Overlay, OverlayDir } from '../vfs/overlay.js';
 import { ensureDir, splitAbsolute } from '../vfs/paths.js';
 import type { DirNode } from '../vfs/types.js';
 import type { Preopen } from '../wasi/preview1.js';
@@ -14,36 +15,52 @@ export interface MountSpec {
 }
 
 export interface RootfsSpec {
-  /** The root to use; default: a fresh empty in-memory tree. */
-  root?: MemFs;
+  /** The root to use: an in-memory tree or an overlay of image layers; default: a fresh empty
+   * in-memory tree. */
+  root?: MemFs | Overlay;
+  /** Makes the root read-only once the mount points exist (`--read-only`); mounts keep their own
+   * mode. Default false. */
+  readOnly?: boolean;
   mounts?: readonly MountSpec[];
   /** Absolute working directory; created if missing. Default "/". */
   workdir?: string;
 }
 
 export interface Rootfs {
-  fs: MemFs;
+  fs: MemFs | Overlay;
   preopens: Preopen[];
 }
 
 export function buildRootfs(spec: RootfsSpec = {}): Rootfs {
   const fs = spec.root ?? new MemFs();
-  for (const mount of spec.mounts ?? []) {
+  // Mount points and the working directory are made even in a read-only root, as docker makes
+  // them outside the container.
+  const readOnly = fs.readOnly || (spec.readOnly ?? false);
+  fs.readOnly = false;
+  const preopens: Preopen[] = [{ guestPath: '/', dir: fs.root, containerRoot: true }];
+  try {
+    placeMounts(fs, spec.mounts ?? []);
+    const workdir = spec.workdir ?? '/';
+    if (splitAbsolute(workdir).length > 0) {
+      // wasi-libc starts in "/"; a "." preopen makes relative paths resolve in the working directory.
+      preopens.push({ guestPath: '.', dir: ensureDir(fs.root, workdir) });
+    }
+  } finally {
+    fs.readOnly = readOnly;
+  }
+  return { fs, preopens };
+}
+
+function placeMounts(fs: MemFs | Overlay, mounts: readonly MountSpec[]): void {
+  for (const mount of mounts) {
     const names = splitAbsolute(mount.target);
     const name = names.pop();
     if (name === undefined)
       throw new RuntimeError('ERR_INVALID_ARGUMENT', 'cannot mount over the container root "/"');
     const parent = ensureDir(fs.root, `/${names.join('/')}`);
-    if (!(parent instanceof MemDir)) {
+    if (!(parent instanceof MemDir || parent instanceof OverlayDir)) {
       throw new RuntimeError('ERR_INVALID_ARGUMENT', `cannot mount ${mount.target} inside another mount`);
     }
     parent.mount(name, mount.dir);
   }
-  const preopens: Preopen[] = [{ guestPath: '/', dir: fs.root, containerRoot: true }];
-  const workdir = spec.workdir ?? '/';
-  if (splitAbsolute(workdir).length > 0) {
-    // wasi-libc starts in "/"; a "." preopen makes relative paths resolve in the working directory.
-    preopens.push({ guestPath: '.', dir: ensureDir(fs.root, workdir) });
-  }
-  return { fs, preopens };
 }

@@ -9,6 +9,8 @@ export class FileData {
   /** Chunk i covers bytes [i*CHUNK_SIZE, (i+1)*CHUNK_SIZE); a missing chunk or the bytes past a
    * chunk's capacity read as zeros (holes). */
   private chunks: Array<Uint8Array | undefined> = [];
+  /** Chunks this FileData may write in place; others are shared with a clone (copy-on-write). */
+  private owned: boolean[] = [];
   private length = 0;
 
   get size(): number {
@@ -56,7 +58,7 @@ export class FileData {
       const last = this.chunks[keep - 1];
       const offset = size & (CHUNK_SIZE - 1);
       // Zero the dropped tail so a later extension reads zeros, as POSIX requires.
-      if (last && offset > 0 && offset < last.length) last.fill(0, offset);
+      if (last && offset > 0 && offset < last.length) this.ensure(keep - 1, last.length).fill(0, offset);
     }
     this.length = size;
   }
@@ -65,18 +67,33 @@ export class FileData {
   clone(): FileData {
     const copy = new FileData();
     copy.chunks = this.chunks.map((c) => (c ? c.slice() : undefined));
+    copy.owned = copy.chunks.map(() => true);
     copy.length = this.length;
+    return copy;
+  }
+
+  /** A copy that shares every chunk with this one until either side writes to it: the cheap
+   * copy-up of a lower-layer file. Neither side can ever change what the other reads. */
+  cloneShared(): FileData {
+    const copy = new FileData();
+    copy.chunks = this.chunks.slice();
+    copy.length = this.length;
+    this.owned = [];
     return copy;
   }
 
   private ensure(index: number, needed: number): Uint8Array {
     const chunk = this.chunks[index];
-    if (chunk && chunk.length >= needed) return chunk;
-    const capacity = Math.min(CHUNK_SIZE, Math.max(needed, MIN_CAPACITY, chunk ? chunk.length * 2 : 0));
+    if (chunk && chunk.length >= needed && this.owned[index]) return chunk;
+    const capacity = Math.min(
+      CHUNK_SIZE,
+      Math.max(needed, MIN_CAPACITY, chunk ? (chunk.length >= needed ? chunk.length : chunk.length * 2) : 0),
+    );
     const grown = new Uint8Array(capacity);
     if (chunk) grown.set(chunk);
     while (this.chunks.length < index) this.chunks.push(undefined);
     this.chunks[index] = grown;
+    this.owned[index] = true;
     return grown;
   }
 }

@@ -1,0 +1,62 @@
+// Layer trees cached by chain: each chain (a layer over its parents) is unpacked once and then
+// shared by every image and container built on it.
+
+import { type ApplyOptions, applyLayer, type LayerLimits } from './apply.js';
+import type { ByteStream } from './source.js';
+import type { LayerTree } from './tree.js';
+
+export interface LayerSource {
+  digest: string;
+  mediaType?: string;
+  /** Opens the blob; called only when the chain is not cached yet. */
+  open(): ByteStream | Promise<ByteStream>;
+}
+
+export interface LayerTreeCacheOptions {
+  limits?: Partial<LayerLimits>;
+  onWarning?: ApplyOptions['onWarning'];
+}
+
+/** One per runtime (never a module-level singleton). Trees stay until `delete` or `clear`. */
+export class LayerTreeCache {
+  /** Keyed by the chain's digests joined; a promise so concurrent builds share the work. */
+  private readonly trees = new Map<string, Promise<LayerTree>>();
+
+  constructor(private readonly options: LayerTreeCacheOptions = {}) {}
+
+  /** The tree of the whole chain `layers` (bottom first), unpacking only what is not cached. */
+  async chain(layers: readonly LayerSource[]): Promise<LayerTree | undefined> {
+    let tree: Promise<LayerTree> | undefined;
+    let key = '';
+    for (const layer of layers) {
+      key = key === '' ? layer.digest : `${key} ${layer.digest}`;
+      let next = this.trees.get(key);
+      if (!next) {
+        const lower = tree;
+        next = (async () => {
+          const base = lower ? await lower : undefined;
+          return applyLayer(base, await layer.open(), {
+            digest: layer.digest,
+            ...(layer.mediaType !== undefined ? { mediaType: layer.mediaType } : {}),
+            ...(this.options.limits ? { limits: this.options.limits } : {}),
+            ...(this.options.onWarning ? { onWarning: this.options.onWarning } : {}),
+          });
+        })();
+        const cacheKey = key;
+        // A failed build is not cached: the next attempt retries it.
+        next.catch(() => this.trees.delete(cacheKey));
+        this.trees.set(key, next);
+      }
+      tree = next;
+    }
+    return tree;
+  }
+
+  has(digests: readonly string[]): boolean {
+    return this.trees.has(digests.join(' '));
+  }
+
+  clear(): void {
+    this.trees.clear();
+  }
+}
