@@ -12,8 +12,9 @@ import { FsError } from '../vfs/types.js';
 import { emptySource } from '../wasi/stdio.js';
 import type { VerbContext } from './main.js';
 import { collect, parseDir, parseEnvEntry, parseEnvFile, parseVolume, type VolumeSpec } from './options.js';
+import { type IsolationFlags, isolatedRunNeeded, runIsolated } from './run-isolated.js';
 
-interface RunFlags {
+interface RunFlags extends IsolationFlags {
   env: string[];
   envFile: string[];
   workdir?: string;
@@ -41,6 +42,9 @@ export function registerRun(program: Command, ctx: VerbContext): void {
     .option('--dir <host::guest>', 'wasmtime spelling of a read-write mount', collect, [])
     .option('-i, --interactive', 'pass stdin even when it is a terminal')
     .option('--rm', 'remove the container when it exits (the default for one-shot runs)')
+    .option('--isolation <mode>', 'shared (alias process; the default) or vm (alias hyperv)')
+    .option('-m, --memory <size>', "cap the guest's memory (e.g. 64m); growing past it fails")
+    .option('--timeout <duration>', 'kill the container after this long (e.g. 500ms, 2s): exit status 137')
     .passThroughOptions()
     .action(async (target: string, args: string[], flags: RunFlags) => {
       ctx.setExit(await run(target, args, flags));
@@ -86,17 +90,17 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
   }
 
   const bytes = readProgram(target);
-  if (detectWasm(bytes) === 'component') {
-    throw new RuntimeError('ERR_NOT_SUPPORTED', `${target} is a WASI preview2 component: not supported yet`);
-  }
-  let module: WebAssembly.Module;
-  try {
-    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  } catch (error) {
-    throw new RuntimeError(
-      'ERR_COMPILE',
-      `${target}: invalid WebAssembly module: ${(error as Error).message}`,
-    );
+  const isComponent = detectWasm(bytes) === 'component';
+  let module: WebAssembly.Module | undefined;
+  if (!isComponent) {
+    try {
+      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    } catch (error) {
+      throw new RuntimeError(
+        'ERR_COMPILE',
+        `${target}: invalid WebAssembly module: ${(error as Error).message}`,
+      );
+    }
   }
 
   const rootfs = buildRootfs({
@@ -104,13 +108,26 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
     ...(flags.workdir ? { workdir: flags.workdir } : {}),
   });
   const stdinGranted = flags.interactive || !process.stdin.isTTY;
-  const result = runModule(module, {
+  const kernel = {
     args: [target, ...args],
     env: [...env].map(([k, v]) => `${k}=${v}`),
     preopens: rootfs.preopens,
     stdin: stdinGranted ? fdSource(0) : emptySource,
     stdout: fdSink(1),
     stderr: fdSink(2),
-  });
+  };
+  const isolated = isolatedRunNeeded(flags, !module);
+  if (!module) {
+    // Loaded only for components, so preview1 runs never load the component engine or jco.
+    const { runComponent } = await import('../component/run.js');
+    const { nodeComponentCache } = await import('../platform/node/component-cache.js');
+    const result = await runComponent(bytes, { ...kernel, cache: nodeComponentCache(process.env) });
+    return result.exitCode & 0xff;
+  }
+  if (isolated) {
+    const hostMounts = volumes.map((v) => ({ hostPath: v.host, target: v.guest, readOnly: v.readOnly }));
+    return runIsolated({ bytes, module, ...kernel, hostMounts, stdinGranted, workdir: flags.workdir }, flags);
+  }
+  const result = runModule(module, kernel);
   return result.exitCode & 0xff;
 }

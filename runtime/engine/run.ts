@@ -13,11 +13,27 @@ export interface RunResult {
   trap?: string;
 }
 
+/** What runModule takes beyond the kernel's options; every field is optional. */
+export interface RunOptions extends KernelOptions {
+  /** The memory for a module that imports its memory (`--import-memory`), under the import's name. */
+  memoryImport?: { module: string; name: string; memory: WebAssembly.Memory };
+  /**
+   * Calls the guest's `_start`. Default: a plain call. An isolation driver passes a wrapper that can
+   * interrupt the guest (a watchdog); whatever it throws ends the run after the kernel is closed.
+   */
+  invoke?: (start: () => void) => void;
+}
+
 const PROVIDED = new Set<string>(PREVIEW1_FUNCTIONS);
 
 /** Refuses a module we cannot run, naming the first import we do not provide. */
-export function checkModule(module: WebAssembly.Module): void {
+export function checkModule(
+  module: WebAssembly.Module,
+  memoryImport?: { module: string; name: string },
+): void {
   for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind === 'memory' && imp.module === memoryImport?.module && imp.name === memoryImport.name)
+      continue;
     if (imp.module !== 'wasi_snapshot_preview1' || imp.kind !== 'function' || !PROVIDED.has(imp.name)) {
       throw new RuntimeError(
         'ERR_UNSUPPORTED_IMPORT',
@@ -29,7 +45,7 @@ export function checkModule(module: WebAssembly.Module): void {
   if (!exports.some((e) => e.name === '_start' && e.kind === 'function')) {
     throw new RuntimeError('ERR_NO_START', 'the module exports no _start function: it is not a WASI command');
   }
-  if (!exports.some((e) => e.name === 'memory' && e.kind === 'memory')) {
+  if (!memoryImport && !exports.some((e) => e.name === 'memory' && e.kind === 'memory')) {
     throw new RuntimeError('ERR_CANNOT_START', 'the module exports no memory');
   }
 }
@@ -39,21 +55,30 @@ export function checkModule(module: WebAssembly.Module): void {
  * Order: check imports/exports → instantiate → run → flush and close every fd → result.
  * The guest's proc_exit never ends the host; a trap gives status 134 and a line on stderr.
  */
-export function runModule(module: WebAssembly.Module, options: KernelOptions = {}): RunResult {
-  checkModule(module);
+export function runModule(module: WebAssembly.Module, options: RunOptions = {}): RunResult {
+  const memoryImport = options.memoryImport;
+  checkModule(module, memoryImport);
   const kernel = new Preview1(options);
   let instance: WebAssembly.Instance;
+  const imports: WebAssembly.Imports = { wasi_snapshot_preview1: kernel.imports() };
+  if (memoryImport) {
+    imports[memoryImport.module] = {
+      ...imports[memoryImport.module],
+      [memoryImport.name]: memoryImport.memory,
+    };
+  }
   try {
-    instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: kernel.imports() });
+    instance = new WebAssembly.Instance(module, imports);
   } catch (error) {
     throw new RuntimeError('ERR_CANNOT_START', `cannot instantiate the module: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  kernel.attach(instance.exports.memory as WebAssembly.Memory);
+  kernel.attach(memoryImport?.memory ?? (instance.exports.memory as WebAssembly.Memory));
   const start = instance.exports._start as () => void;
   try {
-    start();
+    if (options.invoke) options.invoke(start);
+    else start();
     return { exitCode: 0 };
   } catch (error) {
     if (error instanceof ProcExit) return { exitCode: error.code };

@@ -1,0 +1,145 @@
+// Runs one container for `wasmbox run` under the chosen isolation: wires the host's stdio, Ctrl-C
+// and SIGTERM (exit 137 like docker) and prints why a container was killed.
+
+import { writeSync } from 'node:fs';
+import { RuntimeError } from '../errors.js';
+import { parseDuration, parseIsolation, parseSize } from '../isolation/limits.js';
+import { prepareModule } from '../isolation/module.js';
+import { createSharedDriver } from '../isolation/shared.js';
+import type { ContainerSpec, IsolationDriver } from '../isolation/types.js';
+import { createVmDriver } from '../isolation/vm.js';
+import { mountHostDir } from '../platform/node/host-dir.js';
+import { nodeInterrupter } from '../platform/node/interrupt.js';
+import { fdSink, fdSource } from '../platform/node/stdio.js';
+import { nodeWorkerFactory } from '../platform/node/worker.js';
+
+export interface IsolationFlags {
+  /** Unset: the plain shared run, as before isolation modes existed. */
+  isolation?: string;
+  memory?: string;
+  timeout?: string;
+}
+
+export interface IsolatedRun extends Pick<ContainerSpec, 'args' | 'env' | 'workdir' | 'hostMounts'> {
+  bytes: Uint8Array;
+  /** The module compiled from `bytes`, reused when no memory cap needs a patched binary. */
+  module?: WebAssembly.Module;
+  stdinGranted: boolean;
+}
+
+/**
+ * Whether the flags ask for an isolation driver (any of --isolation, --memory, --timeout) rather
+ * than the plain run, which stays the default. Throws for a component: another engine runs those.
+ */
+export function isolatedRunNeeded(flags: IsolationFlags, isComponent: boolean): boolean {
+  const { memoryLimit, timeoutMs } = parseIsolationFlags(flags);
+  const needed = flags.isolation !== undefined || memoryLimit !== undefined || timeoutMs !== undefined;
+  if (needed && isComponent) {
+    throw new RuntimeError(
+      'ERR_NOT_SUPPORTED',
+      '--isolation vm, --memory and --timeout apply to preview1 modules only, not yet to components',
+    );
+  }
+  return needed;
+}
+
+/** Parses the isolation flags first, so a bad value fails before any work. */
+export function parseIsolationFlags(flags: IsolationFlags): {
+  mode: 'shared' | 'vm';
+  memoryLimit?: number;
+  timeoutMs?: number;
+} {
+  return {
+    mode: flags.isolation === undefined ? 'shared' : parseIsolation(flags.isolation),
+    ...(flags.memory === undefined ? {} : { memoryLimit: parseSize(flags.memory) }),
+    ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
+  };
+}
+
+export async function runIsolated(run: IsolatedRun, flags: IsolationFlags): Promise<number> {
+  const { mode, memoryLimit, timeoutMs } = parseIsolationFlags(flags);
+  const guest = await prepareModule(run.bytes, {
+    ...(memoryLimit === undefined ? {} : { memoryLimit }),
+    ...(run.module ? { compiled: run.module } : {}),
+  });
+  const base: ContainerSpec = {
+    module: guest,
+    ...(run.args ? { args: run.args } : {}),
+    ...(run.env ? { env: run.env } : {}),
+    ...(run.workdir ? { workdir: run.workdir } : {}),
+    ...(run.hostMounts ? { hostMounts: run.hostMounts } : {}),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+  const driver: IsolationDriver =
+    mode === 'vm'
+      ? createVmDriver({ workers: nodeWorkerFactory() })
+      : createSharedDriver({
+          interrupter: nodeInterrupter(),
+          breakOnInterrupt: true,
+          mountHost: (path, options) => mountHostDir(path, options),
+        });
+  const stdout = fdSink(1);
+  const stderr = fdSink(2);
+  try {
+    if (mode === 'shared') {
+      // The guest holds this thread: it reads fd 0 itself, blocking, as a process would.
+      const handle = driver.start({
+        ...base,
+        ...(run.stdinGranted ? { stdin: fdSource(0) } : {}),
+        stdout,
+        stderr,
+      });
+      return report(await handle.exit);
+    }
+    const handle = driver.start({
+      ...base,
+      ...(run.stdinGranted ? { stdin: 'pipe' as const } : {}),
+      stdout,
+      stderr,
+    });
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => handle.kill(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const pump = handle.stdin ? pumpStdin(handle.stdin) : undefined;
+    try {
+      return report(await handle.exit);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      pump?.stop();
+    }
+  } finally {
+    stdout.flush?.();
+    stderr.flush?.();
+    await driver.close();
+  }
+}
+
+function report(exit: { exitCode: number; reason: string; message?: string }): number {
+  if (exit.reason === 'timeout' || exit.reason === 'killed') {
+    writeSync(2, `wasmbox: ${exit.message ?? exit.reason}\n`);
+  }
+  return exit.exitCode & 0xff;
+}
+
+/** Forwards the host's stdin to the worker as it arrives; the guest blocks in its worker meanwhile. */
+function pumpStdin(stdin: WritableStream<Uint8Array>): { stop(): void } {
+  const writer = stdin.getWriter();
+  const onData = (chunk: Buffer): void => {
+    process.stdin.pause();
+    writer.write(chunk).then(
+      () => process.stdin.resume(),
+      () => {},
+    );
+  };
+  const onEnd = (): void => void writer.close().catch(() => {});
+  process.stdin.on('data', onData);
+  process.stdin.once('end', onEnd);
+  return {
+    stop() {
+      process.stdin.off('data', onData);
+      process.stdin.off('end', onEnd);
+      process.stdin.destroy();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// From a pulled image to what a container starts with: its copy-on-write root over the image's
+// shared layer trees, and the program bytes named by the command's argv[0].
+
+import type { ContentStore } from '../content/store.js';
+import { RuntimeError } from '../errors.js';
+import type { LoadedImage } from '../image/images.js';
+import type { LayerTreeCache } from '../unpack/cache.js';
+import { Overlay } from '../vfs/overlay.js';
+import { lookup } from '../vfs/resolve.js';
+import { type DirNode, FsError } from '../vfs/types.js';
+
+/**
+ * A fresh overlay for one container: the image's layers unpacked once per chain into `cache`
+ * (shared with every other container of the image), one writable upper layer of its own.
+ */
+export async function imageOverlay(store: ContentStore, image: LoadedImage, cache: LayerTreeCache): Promise<Overlay> {
+  if (image.wasm) return new Overlay(); // raw wasm packagings carry no file system
+  const tree = await cache.chain(
+    image.layers.map((layer) => ({
+      digest: layer.digest,
+      mediaType: layer.mediaType,
+      open: () => store.readChunks(layer.digest),
+    })),
+  );
+  return new Overlay({ lowers: tree ? [tree.root] : [] });
+}
+
+/** Reads the program file at absolute `path` inside a container root, following symlinks. */
+export function readProgramFile(root: DirNode, path: string, image: string): Uint8Array {
+  if (!path.startsWith('/')) {
+    throw new RuntimeError('ERR_NOT_FOUND', `${image}: the command "${path}" is not an absolute path in the image`);
+  }
+  const relative = path.replace(/^\/+/, '') || '.';
+  let node: ReturnType<typeof lookup>['node'];
+  try {
+    node = lookup(root, relative, { follow: true, root }).node;
+  } catch (error) {
+    if (error instanceof FsError) {
+      throw new RuntimeError('ERR_NOT_FOUND', `${image}: ${path}: ${error.errno}`);
+    }
+    throw error;
+  }
+  if (!node) throw new RuntimeError('ERR_NOT_FOUND', `${image}: ${path}: no such file in the image`);
+  if (node.kind !== 'file') throw new RuntimeError('ERR_CANNOT_START', `${image}: ${path} is not a regular file`);
+  const handle = node.open(false);
+  try {
+    const bytes = new Uint8Array(handle.size());
+    handle.read(bytes, 0);
+    return bytes;
+  } finally {
+    handle.close();
+  }
+}

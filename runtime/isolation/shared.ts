@@ -1,0 +1,181 @@
+// The shared driver (`--isolation shared`, alias `process`): the guest runs in the caller's thread
+// with its own kernel instance; the cheapest start, but a running guest holds the thread.
+
+import { runModule } from '../engine/run.js';
+import { isRuntimeError, RuntimeError } from '../errors.js';
+import { type ByteSink, type ByteSource, bytesSource, discardSink, emptySource } from '../wasi/stdio.js';
+import { materialise } from './container-fs.js';
+import { timeoutMessage } from './limits.js';
+import { asGuest, memoryImportFor } from './module.js';
+import { InputPipe, OutputPipe, sinkOf } from './pipes.js';
+import type { Interrupter, MountHost } from './seam.js';
+import {
+  type ContainerExit,
+  type ContainerHandle,
+  type ContainerSpec,
+  type IsolationDriver,
+  KILLED_STATUS,
+  type KillSignal,
+  type OutputSpec,
+} from './types.js';
+
+export interface SharedDriverOptions {
+  /** Needed for `timeoutMs` (Node: the vm module's watchdog); without it a timeout is refused. */
+  interrupter?: Interrupter;
+  /** Also stop a running guest on the platform's interrupt (Ctrl-C): for a CLI that runs one guest. */
+  breakOnInterrupt?: boolean;
+  /** Needed for `hostMounts`. */
+  mountHost?: MountHost;
+}
+
+export function createSharedDriver(options: SharedDriverOptions = {}): IsolationDriver {
+  return {
+    mode: 'shared',
+    start: (spec) => startShared(spec, options),
+    close: async () => {},
+  };
+}
+
+interface Output {
+  sink: ByteSink;
+  pipe: OutputPipe | null;
+}
+
+function output(spec: OutputSpec | undefined): Output {
+  if (spec === undefined) return { sink: discardSink, pipe: null };
+  if (spec !== 'pipe') return { sink: sinkOf(spec), pipe: null };
+  const pipe = new OutputPipe();
+  return { sink: { write: (bytes) => pipe.push(bytes) }, pipe };
+}
+
+/**
+ * Order: validate → (stdin 'pipe': wait one macrotask so the caller can write) → build the
+ * filesystem → run the guest to its end, synchronously → settle `exit`, end the output pipes.
+ */
+function startShared(spec: ContainerSpec, options: SharedDriverOptions): ContainerHandle {
+  const { interrupter } = options;
+  if (spec.timeoutMs !== undefined && !interrupter) {
+    throw new RuntimeError(
+      'ERR_NOT_SUPPORTED',
+      'this platform cannot interrupt a guest in shared isolation: use vm',
+    );
+  }
+  const guest = asGuest(spec.module);
+  const stdout = output(spec.stdout);
+  const stderr = output(spec.stderr);
+  const input = spec.stdin === 'pipe' ? new InputPipe() : null;
+  let killed: KillSignal | undefined;
+  let state: 'pending' | 'running' | 'done' = 'pending';
+
+  // The guest can only be reached while it runs through the host calls it makes: a kill() from a
+  // callback (an output sink, a ByteSource) takes effect at its next stdio call.
+  const interruptible = (): void => {
+    if (killed) throw new RuntimeError('ERR_INTERRUPTED', `killed by ${killed}`);
+  };
+  const guard = (sink: ByteSink): ByteSink => ({
+    write: (bytes) => {
+      interruptible();
+      sink.write(bytes);
+    },
+    ...(sink.flush ? { flush: () => sink.flush?.() } : {}),
+  });
+  let source: ByteSource = emptySource;
+  if (spec.stdin instanceof Uint8Array) source = bytesSource(spec.stdin);
+  else if (input) source = pipeSource(input);
+  else if (spec.stdin !== undefined && spec.stdin !== 'pipe') source = spec.stdin;
+  const stdin: ByteSource = {
+    read: (max) => {
+      interruptible();
+      return source.read(max);
+    },
+  };
+
+  let settle!: (exit: ContainerExit) => void;
+  let fail!: (error: unknown) => void;
+  const exit = new Promise<ContainerExit>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  const finish = (): void => {
+    state = 'done';
+    stdout.pipe?.end();
+    stderr.pipe?.end();
+    input?.end();
+  };
+
+  const run = (): void => {
+    if (state !== 'pending') return;
+    state = 'running';
+    const timeoutMs = spec.timeoutMs;
+    const limited = interrupter && (timeoutMs !== undefined || options.breakOnInterrupt);
+    try {
+      const rootfs = materialise(spec, options.mountHost);
+      const memoryImport = memoryImportFor(guest);
+      const result = runModule(guest.module, {
+        args: spec.args ?? [],
+        env: spec.env ?? {},
+        preopens: rootfs.preopens,
+        stdin,
+        stdout: guard(stdout.sink),
+        stderr: guard(stderr.sink),
+        ...(memoryImport ? { memoryImport } : {}),
+        ...(limited
+          ? {
+              invoke: (start: () => void) =>
+                interrupter.run(start, {
+                  ...(timeoutMs === undefined ? {} : { timeoutMs }),
+                  breakOnInterrupt: !!options.breakOnInterrupt,
+                }),
+            }
+          : {}),
+      });
+      finish();
+      settle(
+        result.trap === undefined
+          ? { exitCode: result.exitCode, reason: 'exit' }
+          : { exitCode: result.exitCode, reason: 'trap', message: `the guest trapped: ${result.trap}` },
+      );
+    } catch (error) {
+      finish();
+      if (killed) settle({ exitCode: KILLED_STATUS, reason: 'killed', message: `killed by ${killed}` });
+      else if (isRuntimeError(error) && error.code === 'ERR_TIMEOUT') {
+        settle({ exitCode: KILLED_STATUS, reason: 'timeout', message: timeoutMessage(timeoutMs ?? 0) });
+      } else if (isRuntimeError(error) && error.code === 'ERR_INTERRUPTED') {
+        settle({ exitCode: KILLED_STATUS, reason: 'killed', message: 'killed by SIGINT' });
+      } else fail(error);
+    }
+  };
+
+  if (input) setTimeout(run, 0);
+  else run();
+
+  return {
+    exit,
+    stdin: input?.stream ?? null,
+    stdout: stdout.pipe?.stream ?? null,
+    stderr: stderr.pipe?.stream ?? null,
+    kill(signal: KillSignal = 'SIGKILL') {
+      if (state === 'done' || killed) return;
+      killed = signal;
+      if (state === 'pending') {
+        state = 'done';
+        finish();
+        settle({ exitCode: KILLED_STATUS, reason: 'killed', message: `killed by ${signal}` });
+      }
+    },
+  };
+}
+
+/** The guest shares our thread: it cannot wait for input the caller has not written yet. */
+function pipeSource(input: InputPipe): ByteSource {
+  return {
+    read(max) {
+      const chunk = input.read(max);
+      if (chunk) return chunk;
+      throw new RuntimeError(
+        'ERR_NOT_SUPPORTED',
+        'the guest waits for stdin, which shared isolation cannot do: close stdin first, pass a ByteSource, or use vm isolation',
+      );
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// The vm driver's worker side: waits for a container spec, builds its filesystem and kernel inside
+// this isolate and runs the guest; output is posted back, stdin arrives through the control block.
+
+import { runModule } from '../engine/run.js';
+import { isRuntimeError } from '../errors.js';
+import { type ByteSink, type ByteSource, bytesSource, discardSink, emptySource } from '../wasi/stdio.js';
+import { materialise } from './container-fs.js';
+import { memoryImportFor } from './module.js';
+import {
+  type Control,
+  controlView,
+  type HostToWorker,
+  OUT_HIGH_WATER,
+  OUT_PENDING,
+  STDIN_CAPACITY,
+  STDIN_EMPTY,
+  STDIN_EOF,
+  STDIN_LENGTH,
+  STDIN_STATE,
+} from './protocol.js';
+import type { WorkerPlatform, WorkerPort } from './seam.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Serves containers one after another on this worker; announces itself with 'ready'. */
+export function serveWorker(port: WorkerPort, platform: WorkerPlatform): void {
+  port.onMessage((message) => {
+    if (message.type === 'start') runContainer(port, platform, message);
+  });
+  port.post({ type: 'ready' });
+}
+
+function runContainer(port: WorkerPort, platform: WorkerPlatform, message: HostToWorker): void {
+  const { spec } = message;
+  const control = controlView(message.control);
+  let stdin: ByteSource = emptySource;
+  if (spec.stdin === 'pipe') stdin = pipeSource(port, control);
+  else if (spec.stdin) stdin = bytesSource(spec.stdin);
+  try {
+    const rootfs = materialise(spec, platform.mountHost);
+    const memoryImport = memoryImportFor(spec.module);
+    const result = runModule(spec.module.module, {
+      args: spec.args ?? [],
+      env: spec.env ?? {},
+      preopens: rootfs.preopens,
+      stdin,
+      stdout: spec.stdout ? postingSink(port, control, 1) : discardSink,
+      stderr: spec.stderr ? postingSink(port, control, 2) : discardSink,
+      ...(memoryImport ? { memoryImport } : {}),
+    });
+    port.post({
+      type: 'exit',
+      exitCode: result.exitCode,
+      ...(result.trap === undefined ? {} : { trap: result.trap }),
+    });
+  } catch (error) {
+    const known = isRuntimeError(error);
+    port.post({
+      type: 'failed',
+      error: known ? error.toJSON() : { code: 'ERR_WORKER_FAILED', message: String(error) },
+      fatal: !known,
+    });
+  }
+}
+
+/**
+ * Each write is posted at once (the worker has no timer to flush a buffer later: the guest holds
+ * its event loop). Backpressure: past OUT_HIGH_WATER unread bytes the guest waits (Atomics.wait).
+ */
+function postingSink(port: WorkerPort, control: Control, fd: 1 | 2): ByteSink {
+  const slots = control.slots;
+  return {
+    write(bytes) {
+      // The kernel hands over a copy; transfer it rather than clone it when it owns its buffer.
+      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const chunk = own ? bytes : bytes.slice();
+      const size = chunk.length;
+      port.post({ type: 'out', fd, bytes: chunk }, [chunk.buffer as ArrayBuffer]);
+      let pending = Atomics.add(slots, OUT_PENDING, size) + size;
+      while (pending > OUT_HIGH_WATER) {
+        Atomics.wait(slots, OUT_PENDING, pending);
+        pending = Atomics.load(slots, OUT_PENDING);
+      }
+    },
+  };
+}
+
+/** A blocking stdin: ask the host, sleep on the control block until it answers (no busy loop). */
+function pipeSource(port: WorkerPort, control: Control): ByteSource {
+  const slots = control.slots;
+  let ended = false;
+  return {
+    read(max) {
+      if (ended) return EMPTY;
+      port.post({ type: 'stdin', max: Math.min(max, STDIN_CAPACITY) });
+      Atomics.wait(slots, STDIN_STATE, STDIN_EMPTY);
+      if (Atomics.load(slots, STDIN_STATE) === STDIN_EOF) {
+        ended = true;
+        return EMPTY;
+      }
+      const chunk = control.stdin.slice(0, Atomics.load(slots, STDIN_LENGTH));
+      Atomics.store(slots, STDIN_STATE, STDIN_EMPTY);
+      return chunk;
+    },
+  };
+}

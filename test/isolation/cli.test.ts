@@ -1,0 +1,126 @@
+// `wasmbox run --isolation/--memory/--timeout` end to end: the real bin (built by the global setup)
+// in child processes, with stdin from a pipe, signals and exit statuses.
+
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { watBytes } from './helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/wasmbox.js');
+const ECHO = join(ROOT, 'images/wasm/echo-lines.wasm');
+const HELLO = join(ROOT, 'images/wasm/hello.wasm');
+const tmp = mkdtempSync(join(tmpdir(), 'wasmbox-iso-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function watFile(name: string): string {
+  const path = join(tmp, `${name}.wasm`);
+  writeFileSync(path, watBytes(name));
+  return path;
+}
+
+interface Ended {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running `wasmbox` with its stdin as a pipe, read as it speaks. */
+class Cli {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  readonly ended: Promise<Ended>;
+  private waiters: Array<() => void> = [];
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    this.child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      this.stdout += s;
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      this.stderr += s;
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.ended = new Promise((done) =>
+      this.child.on('close', (code) => done({ code, stdout: this.stdout, stderr: this.stderr })),
+    );
+  }
+
+  async waitFor(text: string, where: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
+    while (!this[where].includes(text)) await new Promise<void>((wake) => this.waiters.push(wake));
+  }
+}
+
+const MODES = ['shared', 'vm'] as const;
+
+describe.each(MODES)('wasmbox run --isolation %s', (mode) => {
+  it('runs hello', async () => {
+    const r = await new Cli(['run', '--isolation', mode, '--memory', '16m', HELLO]).ended;
+    expect(r).toMatchObject({ code: 0, stdout: 'Hello from wasmbox!\n' });
+  });
+
+  it('talks with an interactive guest from a pipe, one line at a time', async () => {
+    const cli = new Cli(['run', '--isolation', mode, '--timeout', '30s', ECHO]);
+    cli.child.stdin.write('ping\n');
+    await cli.waitFor('you said: ping\n');
+    cli.child.stdin.write('pong\n');
+    await cli.waitFor('you said: pong\n');
+    cli.child.stdin.end();
+    expect(await cli.ended).toEqual({ code: 0, stdout: 'you said: ping\nyou said: pong\nbye\n', stderr: '' });
+  });
+
+  it('kills an endless loop at --timeout with status 137 and says so', async () => {
+    const r = await new Cli(['run', '--isolation', mode, '--timeout', '300ms', watFile('loop')]).ended;
+    expect(r.code).toBe(137);
+    expect(r.stderr).toBe('wasmbox: timeout: the container ran longer than 300ms and was killed\n');
+  });
+
+  it('stops a memory-hungry guest at --memory', async () => {
+    const r = await new Cli(['run', '--isolation', mode, '--memory', '4m', watFile('grow')]).ended;
+    expect(r.code).toBe(64);
+  });
+});
+
+describe('wasmbox run --isolation vm', () => {
+  it('answers SIGTERM and Ctrl-C (SIGINT) with status 137', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const cli = new Cli(['run', '--isolation', 'hyperv', ECHO]);
+      cli.child.stdin.write('hi\n');
+      await cli.waitFor('you said: hi\n');
+      cli.child.kill(signal);
+      const r = await cli.ended;
+      expect(r.code).toBe(137);
+      expect(r.stderr).toBe(`wasmbox: killed by ${signal}\n`);
+    }
+  });
+
+  it('refuses an unknown isolation mode', async () => {
+    const r = await new Cli(['run', '--isolation', 'container', HELLO]).ended;
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/invalid isolation "container"/);
+  });
+
+  it('refuses a module too big for --memory', async () => {
+    const r = await new Cli(['run', '--isolation', 'vm', '--memory', '1m', watFile('big-memory')]).ended;
+    expect(r.code).toBe(126);
+    expect(r.stderr).toMatch(/more than the limit/);
+  });
+});
+
+describe('wasmbox run --isolation shared', () => {
+  it('answers Ctrl-C during an endless loop with status 137', async () => {
+    const cli = new Cli(['run', '--isolation', 'process', watFile('loop')]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    cli.child.kill('SIGINT');
+    const r = await cli.ended;
+    expect(r.code).toBe(137);
+    expect(r.stderr).toBe('wasmbox: killed by SIGINT\n');
+  });
+});
