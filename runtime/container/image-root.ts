@@ -13,7 +13,11 @@ import { type DirNode, FsError } from '../vfs/types.js';
  * A fresh overlay for one container: the image's layers unpacked once per chain into `cache`
  * (shared with every other container of the image), one writable upper layer of its own.
  */
-export async function imageOverlay(store: ContentStore, image: LoadedImage, cache: LayerTreeCache): Promise<Overlay> {
+export async function imageOverlay(
+  store: ContentStore,
+  image: LoadedImage,
+  cache: LayerTreeCache,
+): Promise<Overlay> {
   if (image.wasm) return new Overlay(); // raw wasm packagings carry no file system
   const tree = await cache.chain(
     image.layers.map((layer) => ({
@@ -28,7 +32,10 @@ export async function imageOverlay(store: ContentStore, image: LoadedImage, cach
 /** Reads the program file at absolute `path` inside a container root, following symlinks. */
 export function readProgramFile(root: DirNode, path: string, image: string): Uint8Array {
   if (!path.startsWith('/')) {
-    throw new RuntimeError('ERR_NOT_FOUND', `${image}: the command "${path}" is not an absolute path in the image`);
+    throw new RuntimeError(
+      'ERR_NOT_FOUND',
+      `${image}: the command "${path}" is not an absolute path in the image`,
+    );
   }
   const relative = path.replace(/^\/+/, '') || '.';
   let node: ReturnType<typeof lookup>['node'];
@@ -41,7 +48,8 @@ export function readProgramFile(root: DirNode, path: string, image: string): Uin
     throw error;
   }
   if (!node) throw new RuntimeError('ERR_NOT_FOUND', `${image}: ${path}: no such file in the image`);
-  if (node.kind !== 'file') throw new RuntimeError('ERR_CANNOT_START', `${image}: ${path} is not a regular file`);
+  if (node.kind !== 'file')
+    throw new RuntimeError('ERR_CANNOT_START', `${image}: ${path} is not a regular file`);
   const handle = node.open(false);
   try {
     const bytes = new Uint8Array(handle.size());

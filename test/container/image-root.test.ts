@@ -26,7 +26,9 @@ function run(root: Awaited<ReturnType<typeof imageOverlay>>, argv: string[], ima
   const rootfs = buildRootfs({ root });
   const stdout = new CollectSink();
   const stderr = new CollectSink();
-  const module = new WebAssembly.Module(readProgramFile(rootfs.fs.root, argv[0]!, image) as Uint8Array<ArrayBuffer>);
+  const module = new WebAssembly.Module(
+    readProgramFile(rootfs.fs.root, argv[0]!, image) as Uint8Array<ArrayBuffer>,
+  );
   const { exitCode } = runModule(module, { args: argv, preopens: rootfs.preopens, stdout, stderr });
   return { exitCode, stdout: stdout.text(), stderr: stderr.text() };
 }
@@ -49,9 +51,9 @@ describe('image roots', () => {
     );
     const old = run(root, ['/bin/ls.wasm', '/data/old', '/data/opaque'], image.record.name).stdout;
     expect(old).not.toMatch(/a\.txt|x\.txt/);
-    expect(run(root, ['/bin/cat-abs', '/data/motd-link', '/data/keep/k-hardlink.txt'], image.record.name).stdout).toBe(
-      'layer 2\nkept\n',
-    );
+    expect(
+      run(root, ['/bin/cat-abs', '/data/motd-link', '/data/keep/k-hardlink.txt'], image.record.name).stdout,
+    ).toBe('layer 2\nkept\n');
   });
 
   it('two containers of one image see only their own writes; the image is unchanged', async () => {
