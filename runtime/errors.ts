@@ -5,6 +5,8 @@
 export const ErrorCodes = {
   INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
   NOT_FOUND: 'ERR_NOT_FOUND',
+  /** An image that is neither in the store nor pullable (docker run answers 125, not 127). */
+  IMAGE_NOT_FOUND: 'ERR_IMAGE_NOT_FOUND',
   NOT_WASM: 'ERR_NOT_WASM',
   NO_START: 'ERR_NO_START',
   UNSUPPORTED_IMPORT: 'ERR_UNSUPPORTED_IMPORT',
@@ -24,6 +26,8 @@ export const ErrorCodes = {
   TIMEOUT: 'ERR_TIMEOUT',
   INTERRUPTED: 'ERR_INTERRUPTED',
   WORKER_FAILED: 'ERR_WORKER_FAILED',
+  /** A container name already in use, or a lifecycle step the container's state forbids. */
+  CONFLICT: 'ERR_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -20,7 +20,11 @@ export interface IsolationFlags {
   timeout?: string;
 }
 
-export interface IsolatedRun extends Pick<ContainerSpec, 'args' | 'env' | 'workdir' | 'hostMounts'> {
+export interface IsolatedRun
+  extends Pick<
+    ContainerSpec,
+    'args' | 'env' | 'workdir' | 'hostMounts' | 'layers' | 'root' | 'tmpfs' | 'readOnly'
+  > {
   bytes: Uint8Array;
   /** The module compiled from `bytes`, reused when no memory cap needs a patched binary. */
   module?: WebAssembly.Module;
@@ -68,6 +72,10 @@ export async function runIsolated(run: IsolatedRun, flags: IsolationFlags): Prom
     ...(run.env ? { env: run.env } : {}),
     ...(run.workdir ? { workdir: run.workdir } : {}),
     ...(run.hostMounts ? { hostMounts: run.hostMounts } : {}),
+    ...(run.layers ? { layers: run.layers } : {}),
+    ...(run.root ? { root: run.root } : {}),
+    ...(run.tmpfs?.length ? { tmpfs: run.tmpfs } : {}),
+    ...(run.readOnly ? { readOnly: true } : {}),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
   const driver: IsolationDriver =

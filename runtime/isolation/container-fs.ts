@@ -9,7 +9,10 @@ import { FsError } from '../vfs/types.js';
 import type { MountHost } from './seam.js';
 import type { ContainerSpec } from './types.js';
 
-type FsSpec = Pick<ContainerSpec, 'root' | 'mounts' | 'hostMounts' | 'files' | 'workdir'>;
+type FsSpec = Pick<
+  ContainerSpec,
+  'root' | 'mounts' | 'hostMounts' | 'files' | 'workdir' | 'tmpfs' | 'readOnly'
+>;
 
 export function materialise(spec: FsSpec, mountHost: MountHost | undefined): Rootfs {
   const mounts: MountSpec[] = [...(spec.mounts ?? [])];
@@ -29,6 +32,7 @@ export function materialise(spec: FsSpec, mountHost: MountHost | undefined): Roo
       throw error;
     }
   }
+  for (const target of spec.tmpfs ?? []) mounts.push({ target, dir: new MemFs().root });
   const root = spec.root ?? new MemFs();
   const encoder = new TextEncoder();
   for (const [path, content] of Object.entries(spec.files ?? {})) {
@@ -40,5 +44,10 @@ export function materialise(spec: FsSpec, mountHost: MountHost | undefined): Roo
     handle.write(typeof content === 'string' ? encoder.encode(content) : content, 0);
     handle.close();
   }
-  return buildRootfs({ root, mounts, ...(spec.workdir ? { workdir: spec.workdir } : {}) });
+  return buildRootfs({
+    root,
+    mounts,
+    ...(spec.workdir ? { workdir: spec.workdir } : {}),
+    ...(spec.readOnly ? { readOnly: true } : {}),
+  });
 }

@@ -5,7 +5,11 @@ import type { ErrorCode } from '../errors.js';
 import type { ContainerSpec, GuestModule } from './types.js';
 
 /** The postable part of a ContainerSpec: no live objects, only cloneable data and the Module. */
-export interface WireSpec extends Pick<ContainerSpec, 'args' | 'env' | 'workdir' | 'files' | 'hostMounts'> {
+export interface WireSpec
+  extends Pick<
+    ContainerSpec,
+    'args' | 'env' | 'workdir' | 'files' | 'hostMounts' | 'layers' | 'tmpfs' | 'readOnly'
+  > {
   module: GuestModule;
   stdin: Uint8Array | 'pipe' | undefined;
   /** Whether the host wants the stream; unwanted output is discarded in the worker. */

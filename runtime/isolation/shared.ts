@@ -3,8 +3,11 @@
 
 import { runModule } from '../engine/run.js';
 import { isRuntimeError, RuntimeError } from '../errors.js';
+import type { LayerTreeCache } from '../unpack/cache.js';
+import type { Overlay } from '../vfs/overlay.js';
 import { type ByteSink, type ByteSource, bytesSource, discardSink, emptySource } from '../wasi/stdio.js';
 import { materialise } from './container-fs.js';
+import { newLayerCache, overlayFromLayers } from './image-layers.js';
 import { timeoutMessage } from './limits.js';
 import { asGuest, memoryImportFor } from './module.js';
 import { InputPipe, OutputPipe, sinkOf } from './pipes.js';
@@ -29,9 +32,11 @@ export interface SharedDriverOptions {
 }
 
 export function createSharedDriver(options: SharedDriverOptions = {}): IsolationDriver {
+  // Containers of this driver share one kernel realm, so they share image layer trees too.
+  const layers = newLayerCache();
   return {
     mode: 'shared',
-    start: (spec) => startShared(spec, options),
+    start: (spec) => startShared(spec, options, layers),
     close: async () => {},
   };
 }
@@ -52,7 +57,11 @@ function output(spec: OutputSpec | undefined): Output {
  * Order: validate → (stdin 'pipe': wait one macrotask so the caller can write) → build the
  * filesystem → run the guest to its end, synchronously → settle `exit`, end the output pipes.
  */
-function startShared(spec: ContainerSpec, options: SharedDriverOptions): ContainerHandle {
+function startShared(
+  spec: ContainerSpec,
+  options: SharedDriverOptions,
+  layerCache: LayerTreeCache,
+): ContainerHandle {
   const { interrupter } = options;
   if (spec.timeoutMs !== undefined && !interrupter) {
     throw new RuntimeError(
@@ -109,7 +118,7 @@ function startShared(spec: ContainerSpec, options: SharedDriverOptions): Contain
     const timeoutMs = spec.timeoutMs;
     const limited = interrupter && (timeoutMs !== undefined || options.breakOnInterrupt);
     try {
-      const rootfs = materialise(spec, options.mountHost);
+      const rootfs = materialise(root ? { ...spec, root } : spec, options.mountHost);
       const memoryImport = memoryImportFor(guest);
       const result = runModule(guest.module, {
         args: spec.args ?? [],
@@ -146,8 +155,27 @@ function startShared(spec: ContainerSpec, options: SharedDriverOptions): Contain
     }
   };
 
-  if (input) setTimeout(run, 0);
-  else run();
+  const begin = (): void => {
+    if (input) setTimeout(run, 0);
+    else run();
+  };
+  let root: Overlay | undefined;
+  if (spec.layers && !spec.root) {
+    // Unpacking is asynchronous: the guest starts once its image root is ready.
+    overlayFromLayers(spec.layers, layerCache).then(
+      (overlay) => {
+        root = overlay;
+        begin();
+      },
+      (error: unknown) => {
+        if (state !== 'pending') return;
+        finish();
+        fail(error);
+      },
+    );
+  } else {
+    begin();
+  }
 
   return {
     exit,

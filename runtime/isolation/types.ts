@@ -3,6 +3,7 @@
 
 import type { MountSpec } from '../container/rootfs.js';
 import type { MemFs } from '../vfs/mem.js';
+import type { Overlay } from '../vfs/overlay.js';
 import type { ByteSink, ByteSource } from '../wasi/stdio.js';
 
 export type IsolationMode = 'shared' | 'vm';
@@ -21,6 +22,13 @@ export interface GuestModule {
   module: WebAssembly.Module;
   /** Set when the module imports its memory instead of defining it. */
   memory?: MemoryImportSpec;
+}
+
+/** One image layer blob (tar, tar+gzip or tar+zstd), bottom layer first in `ContainerSpec.layers`. */
+export interface LayerBlob {
+  digest: string;
+  mediaType?: string;
+  bytes: Uint8Array;
 }
 
 /** A host directory to mount, described by path so the mount can be made inside a worker. */
@@ -58,8 +66,16 @@ export interface ContainerSpec {
   /** Files written into the fresh root before start: absolute path → content. */
   files?: Readonly<Record<string, Uint8Array | string>>;
   hostMounts?: readonly HostMount[];
-  /** shared only: the root tree to use instead of a fresh one. */
-  root?: MemFs;
+  /** Image layers, unpacked (once per chain, cached by the realm that runs the guest) into the
+   * read-only trees under this container's copy-on-write root. Postable: the vm driver's way to
+   * give a worker an image root. */
+  layers?: readonly LayerBlob[];
+  /** Fresh in-memory file systems mounted at these absolute paths (`--tmpfs`). */
+  tmpfs?: readonly string[];
+  /** The root refuses every change (EROFS) once mount points exist (`--read-only`). */
+  readOnly?: boolean;
+  /** shared only: the root tree to use instead of a fresh one (an in-memory tree or an image overlay). */
+  root?: MemFs | Overlay;
   /** shared only: mounts of live directory nodes. */
   mounts?: readonly MountSpec[];
   stdin?: InputSpec;

@@ -75,6 +75,9 @@ function toWire(spec: ContainerSpec): WireSpec {
     ...(spec.workdir ? { workdir: spec.workdir } : {}),
     ...(spec.files ? { files: spec.files } : {}),
     ...(spec.hostMounts ? { hostMounts: spec.hostMounts } : {}),
+    ...(spec.layers ? { layers: spec.layers } : {}),
+    ...(spec.tmpfs ? { tmpfs: spec.tmpfs } : {}),
+    ...(spec.readOnly ? { readOnly: true } : {}),
   };
 }
 

@@ -3,8 +3,10 @@
 
 import { runModule } from '../engine/run.js';
 import { isRuntimeError } from '../errors.js';
+import type { LayerTreeCache } from '../unpack/cache.js';
 import { type ByteSink, type ByteSource, bytesSource, discardSink, emptySource } from '../wasi/stdio.js';
 import { materialise } from './container-fs.js';
+import { newLayerCache, overlayFromLayers } from './image-layers.js';
 import { memoryImportFor } from './module.js';
 import {
   type Control,
@@ -24,20 +26,28 @@ const EMPTY = new Uint8Array(0);
 
 /** Serves containers one after another on this worker; announces itself with 'ready'. */
 export function serveWorker(port: WorkerPort, platform: WorkerPlatform): void {
+  // A recycled worker keeps its unpacked layer trees: the next container of the image starts warm.
+  const layers = newLayerCache();
   port.onMessage((message) => {
-    if (message.type === 'start') runContainer(port, platform, message);
+    if (message.type === 'start') void runContainer(port, platform, message, layers);
   });
   port.post({ type: 'ready' });
 }
 
-function runContainer(port: WorkerPort, platform: WorkerPlatform, message: HostToWorker): void {
+async function runContainer(
+  port: WorkerPort,
+  platform: WorkerPlatform,
+  message: HostToWorker,
+  layers: LayerTreeCache,
+): Promise<void> {
   const { spec } = message;
   const control = controlView(message.control);
   let stdin: ByteSource = emptySource;
   if (spec.stdin === 'pipe') stdin = pipeSource(port, control);
   else if (spec.stdin) stdin = bytesSource(spec.stdin);
   try {
-    const rootfs = materialise(spec, platform.mountHost);
+    const root = spec.layers ? await overlayFromLayers(spec.layers, layers) : undefined;
+    const rootfs = materialise(root ? { ...spec, root } : spec, platform.mountHost);
     const memoryImport = memoryImportFor(spec.module);
     const result = runModule(spec.module.module, {
       args: spec.args ?? [],

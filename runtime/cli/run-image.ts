@@ -1,0 +1,118 @@
+// What `wasmbox run IMAGE` starts from: the image found (or pulled, per --pull) in the local store,
+// its copy-on-write root, the command from its config with docker's overrides, and the program.
+
+import { imageOverlay, readProgramFile } from '../container/image-root.js';
+import { type ContainerCommand, resolveCommand } from '../container/spec.js';
+import { RuntimeError } from '../errors.js';
+import { findImage, type LoadedImage, loadImage } from '../image/images.js';
+import { pullImage } from '../image/pull.js';
+import type { LayerBlob } from '../isolation/types.js';
+import { nodeFileApi } from '../platform/node/file-api.js';
+import { nodeSha256 } from '../platform/node/hash.js';
+import { formatReference, parseReference } from '../reference/reference.js';
+import { LayerTreeCache } from '../unpack/cache.js';
+import type { Overlay } from '../vfs/overlay.js';
+import { openImageEnv, type RegistryFlags } from './image-env.js';
+import { plainProgress } from './pull-progress.js';
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+
+export interface ImageRunFlags extends RegistryFlags {
+  pull?: string;
+  platform?: string;
+  quiet?: boolean;
+  entrypoint?: string;
+}
+
+export interface ImageProgram {
+  image: LoadedImage;
+  command: ContainerCommand;
+  bytes: Uint8Array;
+  /** The container's root: the image's layer trees under a fresh writable layer. */
+  root: Overlay;
+  /** The layer blobs, for a realm (a vm worker) that builds its own root. */
+  layers(): Promise<LayerBlob[]>;
+}
+
+function pullPolicy(value: string | undefined): PullPolicy {
+  if (value === undefined) return 'missing';
+  if (value === 'missing' || value === 'always' || value === 'never') return value;
+  throw new RuntimeError('ERR_INVALID_ARGUMENT', `invalid --pull "${value}": use missing, always or never`);
+}
+
+/**
+ * Order: parse the reference (before any network) → find it in the store, pulling per policy
+ * (local `oci:` layouts are always read again: they are cheap and may have been rebuilt) → load
+ * manifest and config → unpack layers (cached per chain) into an overlay → read argv[0].
+ */
+export async function prepareImage(
+  target: string,
+  overrides: { args: string[]; env: Map<string, string>; workdir?: string },
+  flags: ImageRunFlags,
+): Promise<ImageProgram> {
+  const policy = pullPolicy(flags.pull);
+  const ref = parseReference(target);
+  const name = formatReference(ref);
+  const env = await openImageEnv(flags);
+  const local = ref.transport !== 'registry';
+  const have = local ? undefined : await findImage(env.store, name);
+  if (policy === 'always' || local || (!have && policy === 'missing')) {
+    if (!have && !local && !flags.quiet) process.stderr.write(`Unable to find image '${target}' locally\n`);
+    const progress =
+      flags.quiet || local ? undefined : plainProgress((line) => process.stderr.write(`${line}\n`));
+    try {
+      await pullImage(ref, {
+        ...env,
+        files: nodeFileApi,
+        createHasher: nodeSha256,
+        ...(flags.platform ? { platform: flags.platform } : {}),
+        ...(progress ? { onProgress: (e) => progress.onProgress(e) } : {}),
+      });
+    } catch (error) {
+      // A missing image is a runtime error (125), unlike a missing program file (127).
+      if (error instanceof RuntimeError && error.code === 'ERR_NOT_FOUND') {
+        throw new RuntimeError('ERR_IMAGE_NOT_FOUND', error.message, { cause: error });
+      }
+      throw error;
+    }
+  } else if (!have) {
+    throw new RuntimeError(
+      'ERR_IMAGE_NOT_FOUND',
+      `image ${target} is not in the local store and --pull=never`,
+    );
+  }
+  const image = await loadImage(env.store, name);
+  const config = image.config?.config ?? {};
+  const entrypoint = flags.entrypoint !== undefined ? [flags.entrypoint] : undefined;
+  // Artifacts with no command in their config run their single module.
+  const runConfig =
+    image.wasm && !config.Entrypoint?.length && !config.Cmd?.length
+      ? { ...config, Entrypoint: ['/module.wasm'] }
+      : config;
+  const command = resolveCommand(runConfig, {
+    ...(entrypoint ? { entrypoint } : {}),
+    args: overrides.args,
+    env: overrides.env,
+    ...(overrides.workdir ? { workdir: overrides.workdir } : {}),
+  });
+  const root = await imageOverlay(env.store, image, new LayerTreeCache());
+  const bytes = image.wasm
+    ? await env.store.read(image.wasm.digest)
+    : readProgramFile(root.root, command.argv[0]!, image.record.name);
+  return {
+    image,
+    command,
+    bytes,
+    root,
+    layers: async () =>
+      image.wasm
+        ? []
+        : Promise.all(
+            image.layers.map(async (layer) => ({
+              digest: layer.digest,
+              mediaType: layer.mediaType,
+              bytes: await env.store.read(layer.digest),
+            })),
+          ),
+  };
+}
