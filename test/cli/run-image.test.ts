@@ -1,10 +1,11 @@
 // `wasmbox run IMAGE` end to end with the real bin: images from the repo's OCI layouts and from a
 // real registry on loopback (pulled when missing), docker's override rules, both isolation modes.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleComponent } from '../component/helpers.js';
 import { fixtureNames, pushFixtures } from '../fixtures/images.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 
@@ -101,6 +102,36 @@ describe('wasmbox run IMAGE', () => {
   it('runs the single module of a CNCF wasm artifact', () => {
     const r = wasmbox(['run', `${registry.host}/${fixtureNames.artifact}`, 'a']);
     expect(r.stdout).toBe('Hello from wasmbox!\narg[1]=a\n');
+  });
+
+  it('runs a preview2 component from a wasip2 image', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmbox-comp-'));
+    try {
+      const layout = join(dir, 'img');
+      writeFileSync(join(dir, 'hello.component.wasm'), await sampleComponent('hello'));
+      const umoci = (...args: string[]) => execFileSync('umoci', args, { stdio: 'pipe' });
+      umoci('init', '--layout', layout);
+      umoci('new', '--image', `${layout}:latest`);
+      umoci('unpack', '--rootless', '--image', `${layout}:latest`, join(dir, 'b'));
+      copyFileSync(join(dir, 'hello.component.wasm'), join(dir, 'b/rootfs/hello.wasm'));
+      umoci('repack', '--image', `${layout}:latest`, join(dir, 'b'));
+      umoci(
+        'config',
+        '--image',
+        `${layout}:latest`,
+        '--os',
+        'wasip2',
+        '--architecture',
+        'wasm',
+        '--config.entrypoint',
+        '/hello.wasm',
+      );
+      const r = wasmbox(['run', `oci:${layout}`, 'p2']);
+      expect(r.stdout).toBe('Hello from wasmbox!\narg[1]=p2\n');
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('uses docker exit codes: 125 for a missing image, 127 for a missing program in it', () => {
