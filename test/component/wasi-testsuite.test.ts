@@ -2,17 +2,16 @@
 // test module is turned into a component with jco's preview1 command adapter and run with
 // runComponent, with the same args/env/root/stdout/exit rules as the preview1 runner.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryComponentCache } from '../../runtime/component/cache.js';
 import { runComponent } from '../../runtime/component/run.js';
 import { MemFs } from '../../runtime/vfs/mem.js';
 import { CollectSink } from '../../runtime/wasi/stdio.js';
 import { copyHostTree } from '../helpers/host-tree.js';
+import { listTests, readSpec, suitePresent } from '../helpers/wasi-testsuite.js';
 import { adaptModule } from './helpers.js';
-
-const SUITE = resolve(import.meta.dirname, '../../../shared/wasi-testsuite');
 
 /**
  * Tests that cannot pass through the preview1 adapter, with the reason. The file-system tests
@@ -26,24 +25,6 @@ const SKIP: Record<string, string> = {
   'assemblyscript/fd_write-to-invalid-fd': `${AS_ADAPTER}: the program aborts`,
 };
 
-interface Spec {
-  args?: string[];
-  env?: Record<string, string>;
-  root?: string;
-  stdout?: string;
-  exit_code?: number;
-}
-
-function listTests(): string[] {
-  const out: string[] = [];
-  for (const suite of readdirSync(SUITE).sort()) {
-    const dir = join(SUITE, suite);
-    if (!statSync(dir).isDirectory()) continue;
-    for (const f of readdirSync(dir).sort()) if (f.endsWith('.wasm')) out.push(join(dir, f));
-  }
-  return out;
-}
-
 /** The adapter turns every non-zero proc_exit status into wasi:cli/exit(err), i.e. 1. */
 function expectedExit(code: number): number {
   return code === 0 ? 0 : 1;
@@ -51,8 +32,8 @@ function expectedExit(code: number): number {
 
 const counts = { passed: 0, failed: 0, skipped: 0, fsPassed: 0 };
 
-describe.skipIf(!existsSync(SUITE))('wasi-testsuite through components (preview1 adapter)', () => {
-  const tests = existsSync(SUITE) ? listTests() : [];
+describe.skipIf(!suitePresent)('wasi-testsuite through components (preview1 adapter)', () => {
+  const tests = listTests();
   const cache = new MemoryComponentCache();
 
   afterAll(() => {
@@ -64,8 +45,7 @@ describe.skipIf(!existsSync(SUITE))('wasi-testsuite through components (preview1
 
   for (const file of tests) {
     const id = `${basename(dirname(file))}/${basename(file, '.wasm')}`;
-    const specPath = file.replace(/\.wasm$/, '.json');
-    const spec: Spec = existsSync(specPath) ? JSON.parse(readFileSync(specPath, 'utf8')) : {};
+    const spec = readSpec(file);
     const reason = SKIP[id];
     if (reason) {
       counts.skipped++;
@@ -103,6 +83,6 @@ describe.skipIf(!existsSync(SUITE))('wasi-testsuite through components (preview1
   }
 });
 
-describe.skipIf(existsSync(SUITE))('wasi-testsuite through components', () => {
+describe.skipIf(suitePresent)('wasi-testsuite through components', () => {
   it('is absent here (a fresh clone has no ../shared): the conformance suite is skipped', () => {});
 });

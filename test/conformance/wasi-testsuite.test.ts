@@ -1,41 +1,22 @@
 // Runs every test of ../shared/wasi-testsuite through the kernel, the way the upstream runner
 // does with wasmtime: args/env/root from NAME.json, exit status and stdout compared exactly.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runModule } from '../../runtime/engine/run.js';
 import { MemFs } from '../../runtime/vfs/mem.js';
 import { CollectSink } from '../../runtime/wasi/stdio.js';
 import { copyHostTree } from '../helpers/host-tree.js';
-
-const SUITE = resolve(import.meta.dirname, '../../../shared/wasi-testsuite');
+import { listTests, readSpec, suitePresent } from '../helpers/wasi-testsuite.js';
 
 /** Tests that cannot pass here, with the reason. Keep this list short and honest. */
 const SKIP: Record<string, string> = {};
 
-interface Spec {
-  args?: string[];
-  env?: Record<string, string>;
-  root?: string;
-  stdout?: string;
-  exit_code?: number;
-}
-
-function listTests(): string[] {
-  const out: string[] = [];
-  for (const suite of readdirSync(SUITE).sort()) {
-    const dir = join(SUITE, suite);
-    if (!statSync(dir).isDirectory()) continue;
-    for (const f of readdirSync(dir).sort()) if (f.endsWith('.wasm')) out.push(join(dir, f));
-  }
-  return out;
-}
-
 const counts = { passed: 0, failed: 0, skipped: 0 };
 
-describe.skipIf(!existsSync(SUITE))('wasi-testsuite (../shared/wasi-testsuite)', () => {
-  const tests = existsSync(SUITE) ? listTests() : [];
+describe.skipIf(!suitePresent)('wasi-testsuite (../shared/wasi-testsuite)', () => {
+  const tests = listTests();
 
   afterAll(() => {
     console.log(
@@ -54,8 +35,7 @@ describe.skipIf(!existsSync(SUITE))('wasi-testsuite (../shared/wasi-testsuite)',
       continue;
     }
     it(id, async () => {
-      const specPath = file.replace(/\.wasm$/, '.json');
-      const spec: Spec = existsSync(specPath) ? JSON.parse(readFileSync(specPath, 'utf8')) : {};
+      const spec = readSpec(file);
       const fs = new MemFs();
       if (spec.root) copyHostTree(join(dirname(file), spec.root), fs.root);
       const stdout = new CollectSink();
@@ -83,6 +63,6 @@ describe.skipIf(!existsSync(SUITE))('wasi-testsuite (../shared/wasi-testsuite)',
   }
 });
 
-describe.skipIf(existsSync(SUITE))('wasi-testsuite', () => {
+describe.skipIf(suitePresent)('wasi-testsuite', () => {
   it('is absent here (a fresh clone has no ../shared): the conformance suite is skipped', () => {});
 });
