@@ -28,6 +28,8 @@ export const ErrorCodes = {
   WORKER_FAILED: 'ERR_WORKER_FAILED',
   /** A container name already in use, or a lifecycle step the container's state forbids. */
   CONFLICT: 'ERR_CONFLICT',
+  /** The caller's AbortSignal fired: the pull, create or run stopped and left nothing behind. */
+  ABORTED: 'ERR_ABORTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Packs the sample programs as OCI image layouts in images/<name>/ with Debian's umoci, so that
-# `wasmbox run oci:images/<name>` works offline. Needs: umoci (apt-get install umoci).
-# (A later change builds these with `wasmbox build`; until then umoci makes them.)
+# Makes images/layered/, the one sample image a Containerfile cannot express (whiteouts, an opaque
+# directory, hard links and symlinks across four layers), with Debian's umoci (apt-get install umoci).
+# The single-program images are built by `wasmbox build`: see build-layouts.sh (npm run images).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -30,13 +30,6 @@ finish() { # name, entrypoint, then extra umoci config args
   chmod -R a+rX "$here/$name"
   echo "built images/$name"
 }
-
-for prog in hello cat ls fsx echo-lines; do
-  new_image "$prog"
-  add_prog() { cp "$here/wasm/$prog.wasm" "./$prog.wasm"; }
-  layer "$prog" add_prog
-  finish "$prog" "/$prog.wasm"
-done
 
 # A small image with several layers, whiteouts, an opaque-style replace, hard links and symlinks.
 new_image layered

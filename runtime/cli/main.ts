@@ -2,15 +2,24 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBuild } from './build.js';
+import { registerCp } from './cp.js';
+import { registerDiff } from './diff.js';
 import { describeError, EXIT_RUNTIME, exitStatusOf } from './exit-status.js';
 import { registerImage } from './image.js';
 import { registerImages } from './images.js';
 import { registerInspect } from './inspect.js';
+import { registerLoad } from './load.js';
 import { registerLogin } from './login.js';
 import { registerLogout } from './logout.js';
+import { registerPs } from './ps.js';
 import { registerPull } from './pull.js';
+import { registerPush } from './push.js';
+import { registerRm } from './rm.js';
 import { registerRmi } from './rmi.js';
 import { registerRun } from './run.js';
+import { registerSave } from './save.js';
+import { registerTag } from './tag.js';
 
 /** What a verb's action reports back: the process exit status. */
 export interface VerbContext {
@@ -49,6 +58,15 @@ export function createProgram(ctx: VerbContext): Command {
   registerInspect(program, ctx);
   registerLogin(program, ctx);
   registerLogout(program, ctx);
+  registerBuild(program, ctx);
+  registerPush(program, ctx);
+  registerTag(program, ctx);
+  registerSave(program, ctx);
+  registerLoad(program, ctx);
+  registerPs(program, ctx);
+  registerDiff(program, ctx);
+  registerCp(program, ctx);
+  registerRm(program, ctx);
   return program;
 }
 

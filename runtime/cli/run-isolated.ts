@@ -2,11 +2,11 @@
 // and SIGTERM (exit 137 like docker) and prints why a container was killed.
 
 import { writeSync } from 'node:fs';
-import { RuntimeError } from '../errors.js';
+import { detectWasm } from '../engine/detect.js';
 import { parseDuration, parseIsolation, parseSize } from '../isolation/limits.js';
 import { prepareModule } from '../isolation/module.js';
 import { createSharedDriver } from '../isolation/shared.js';
-import type { ContainerSpec, IsolationDriver } from '../isolation/types.js';
+import type { ContainerSpec, Guest, IsolationDriver } from '../isolation/types.js';
 import { createVmDriver } from '../isolation/vm.js';
 import { mountHostDir } from '../platform/node/host-dir.js';
 import { nodeInterrupter } from '../platform/node/interrupt.js';
@@ -25,6 +25,7 @@ export interface IsolatedRun
     ContainerSpec,
     'args' | 'env' | 'workdir' | 'hostMounts' | 'layers' | 'root' | 'tmpfs' | 'readOnly'
   > {
+  /** A preview1 module or a preview2 component (told apart by the header). */
   bytes: Uint8Array;
   /** The module compiled from `bytes`, reused when no memory cap needs a patched binary. */
   module?: WebAssembly.Module;
@@ -33,18 +34,11 @@ export interface IsolatedRun
 
 /**
  * Whether the flags ask for an isolation driver (any of --isolation, --memory, --timeout) rather
- * than the plain run, which stays the default. Throws for a component: another engine runs those.
+ * than the plain run, which stays the default. Modules and components alike.
  */
-export function isolatedRunNeeded(flags: IsolationFlags, isComponent: boolean): boolean {
+export function isolatedRunNeeded(flags: IsolationFlags): boolean {
   const { memoryLimit, timeoutMs } = parseIsolationFlags(flags);
-  const needed = flags.isolation !== undefined || memoryLimit !== undefined || timeoutMs !== undefined;
-  if (needed && isComponent) {
-    throw new RuntimeError(
-      'ERR_NOT_SUPPORTED',
-      '--isolation vm, --memory and --timeout apply to preview1 modules only, not yet to components',
-    );
-  }
-  return needed;
+  return flags.isolation !== undefined || memoryLimit !== undefined || timeoutMs !== undefined;
 }
 
 /** Parses the isolation flags first, so a bad value fails before any work. */
@@ -62,10 +56,11 @@ export function parseIsolationFlags(flags: IsolationFlags): {
 
 export async function runIsolated(run: IsolatedRun, flags: IsolationFlags): Promise<number> {
   const { mode, memoryLimit, timeoutMs } = parseIsolationFlags(flags);
-  const guest = await prepareModule(run.bytes, {
-    ...(memoryLimit === undefined ? {} : { memoryLimit }),
-    ...(run.module ? { compiled: run.module } : {}),
-  });
+  const limit = memoryLimit === undefined ? {} : { memoryLimit };
+  const guest: Guest =
+    detectWasm(run.bytes) === 'component'
+      ? await prepareComponentGuest(run.bytes, limit)
+      : await prepareModule(run.bytes, { ...limit, ...(run.module ? { compiled: run.module } : {}) });
   const base: ContainerSpec = {
     module: guest,
     ...(run.args ? { args: run.args } : {}),
@@ -121,6 +116,14 @@ export async function runIsolated(run: IsolatedRun, flags: IsolationFlags): Prom
     stderr.flush?.();
     await driver.close();
   }
+}
+
+/** Transpiled through the disk cache on this side: a vm worker gets the result, never jco. */
+async function prepareComponentGuest(bytes: Uint8Array, limit: { memoryLimit?: number }): Promise<Guest> {
+  // Loaded only for components, so preview1 runs never load the component engine or jco.
+  const { prepareComponent } = await import('../isolation/component.js');
+  const { nodeComponentCache } = await import('../platform/node/component-cache.js');
+  return prepareComponent(bytes, { ...limit, cache: nodeComponentCache(process.env) });
 }
 
 function report(exit: { exitCode: number; reason: string; message?: string }): number {

@@ -2,10 +2,14 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { checkNameFree, keepContainer } from '../container/keep.js';
 import { buildRootfs, type MountSpec } from '../container/rootfs.js';
+import type { ContainerStore } from '../container/store.js';
 import { detectWasm } from '../engine/detect.js';
 import { runModule } from '../engine/run.js';
 import { RuntimeError } from '../errors.js';
+import { openNodeContainers } from '../platform/node/containers.js';
+import { nodeSha256 } from '../platform/node/hash.js';
 import { mountHostDir } from '../platform/node/host-dir.js';
 import { fdSink, fdSource } from '../platform/node/stdio.js';
 import { MemFs } from '../vfs/mem.js';
@@ -28,6 +32,7 @@ interface RunFlags extends IsolationFlags, ImageRunFlags {
   readOnly?: boolean;
   interactive?: boolean;
   rm?: boolean;
+  name?: string;
 }
 
 export function registerRun(program: Command, ctx: VerbContext): void {
@@ -55,6 +60,7 @@ export function registerRun(program: Command, ctx: VerbContext): void {
       .option('-q, --quiet', 'no pull progress')
       .option('-i, --interactive', 'pass stdin even when it is a terminal')
       .option('--rm', 'remove the container when it exits (the default for one-shot runs)')
+      .option('--name <name>', 'keep the container under this name after it exits (see ps, diff, cp, rm)')
       .option('--isolation <mode>', 'shared (alias process; the default) or vm (alias hyperv)')
       .option('-m, --memory <size>', "cap the guest's memory (e.g. 64m); growing past it fails")
       .option('--timeout <duration>', 'kill the container after this long (e.g. 500ms, 2s): exit status 137'),
@@ -114,6 +120,7 @@ interface Program {
   env: Map<string, string>;
   workdir: string | undefined;
   image?: ImageProgram;
+  created: Date;
 }
 
 async function run(target: string, args: string[], flags: RunFlags): Promise<number> {
@@ -136,6 +143,7 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
       argv: [target, ...args],
       env,
       workdir: flags.workdir,
+      created: new Date(),
     };
   } else {
     const image = await prepareImage(
@@ -150,6 +158,7 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
       env: image.command.env,
       workdir: image.command.workdir,
       image,
+      created: new Date(),
     };
   }
 
@@ -165,10 +174,54 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
       );
     }
   }
+  const keep = flags.name === undefined ? undefined : await prepareKeep(flags.name, program, flags);
+  const exitCode = await execute(program, module, volumes, flags);
+  if (keep && program.image) {
+    await keepContainer(
+      keep,
+      {
+        name: flags.name!,
+        image: program.image.image,
+        command: program.image.command,
+        exitCode,
+        overlay: program.image.root,
+        created: program.created,
+      },
+      { createHasher: nodeSha256 },
+    );
+  }
+  return exitCode;
+}
+
+/** `--name`: checked before the guest starts, so a taken name costs no run. */
+async function prepareKeep(name: string, program: Program, flags: RunFlags): Promise<ContainerStore> {
+  if (!program.image) {
+    throw new RuntimeError(
+      'ERR_NOT_SUPPORTED',
+      '--name keeps containers of images; a .wasm file has no image',
+    );
+  }
+  if (flags.isolation !== undefined && parseIsolationFlags(flags).mode === 'vm') {
+    throw new RuntimeError(
+      'ERR_NOT_SUPPORTED',
+      "--name with --isolation vm is not supported yet: the container's writes stay in its worker",
+    );
+  }
+  const containers = openNodeContainers(process.env);
+  await checkNameFree(containers, name);
+  return containers;
+}
+
+async function execute(
+  program: Program,
+  module: WebAssembly.Module | undefined,
+  volumes: VolumeSpec[],
+  flags: RunFlags,
+): Promise<number> {
   const stdinGranted = flags.interactive || !process.stdin.isTTY;
   const guestEnv = [...program.env].map(([k, v]) => `${k}=${v}`);
 
-  if (isolatedRunNeeded(flags, !module) && module) {
+  if (isolatedRunNeeded(flags)) {
     const { mode } = parseIsolationFlags(flags);
     const hostMounts = volumes.map((v) => ({ hostPath: v.host, target: v.guest, readOnly: v.readOnly }));
     const image = program.image;

@@ -18,6 +18,15 @@ export interface TranspiledComponent {
   cores: ReadonlyMap<string, WebAssembly.Module>;
   imports: readonly string[];
   exports: readonly string[];
+  /** What it was loaded from, when the cache kept it: the generated JS and the core binaries.
+   * An isolation driver needs them to post the component to a worker or to cap its memory. */
+  source?: ComponentSource;
+}
+
+/** The generated ES module and the uncompiled core modules of a transpile. */
+export interface ComponentSource {
+  js: Uint8Array;
+  cores: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface ComponentCache {
@@ -27,9 +36,10 @@ export interface ComponentCache {
   put(digest: Digest, output: TranspileOutput): Promise<TranspiledComponent>;
 }
 
-/** Compiles the core modules and imports the generated JS through `importJs`. */
+/** Compiles the core modules and imports the generated JS through `importJs`; given `output.js`,
+ * the result keeps its source. */
 export async function loadTranspiled(
-  output: Omit<TranspileOutput, 'js'>,
+  output: Omit<TranspileOutput, 'js'> & { js?: Uint8Array },
   importJs: () => Promise<unknown>,
 ): Promise<TranspiledComponent> {
   const names = Object.keys(output.cores);
@@ -44,16 +54,25 @@ export async function loadTranspiled(
       `cannot compile the component's core modules: ${(error as Error).message}`,
     );
   }
-  const namespace = (await importJs()) as { instantiate?: unknown };
-  if (typeof namespace.instantiate !== 'function') {
-    throw new RuntimeError('ERR_COMPILE', 'the transpiled component has no instantiate function');
-  }
+  const instantiate = instantiateOf(await importJs());
   return {
-    instantiate: namespace.instantiate as InstantiateFn,
+    instantiate,
     cores: new Map(names.map((name, i) => [name, modules[i]!])),
     imports: output.imports,
     exports: output.exports,
+    ...(output.js
+      ? { source: { js: output.js, cores: new Map(names.map((name) => [name, output.cores[name]!])) } }
+      : {}),
   };
+}
+
+/** The `instantiate` export of jco's generated module, once imported. */
+export function instantiateOf(namespace: unknown): InstantiateFn {
+  const fn = (namespace as { instantiate?: unknown } | null)?.instantiate;
+  if (typeof fn !== 'function') {
+    throw new RuntimeError('ERR_COMPILE', 'the transpiled component has no instantiate function');
+  }
+  return fn as InstantiateFn;
 }
 
 /** An ES module URL for generated code held in memory (Node and browsers both import data: URLs). */

@@ -2,7 +2,7 @@
 // the preview1 kernel uses: transpile (or cache hit) → refuse unknown imports → instantiate with
 // wasmbox's own wasi:* interfaces → call wasi:cli/run → close everything.
 
-import { digestOf } from '../core/digest.js';
+import { type Digest, digestOf } from '../core/digest.js';
 import { detectWasm } from '../engine/detect.js';
 import { type RunResult, TRAP_STATUS } from '../engine/run.js';
 import { RuntimeError } from '../errors.js';
@@ -21,15 +21,15 @@ export interface ComponentRunOptions extends KernelOptions {
   invoke?: (start: () => void) => void;
 }
 
-/** Transpiles `bytes` (a component binary), or takes it from `cache`. */
+/** Transpiles `bytes` (a component binary), or takes it from `cache`; `digest` if already known. */
 export async function loadComponent(
   bytes: Uint8Array,
   cache: ComponentCache = new MemoryComponentCache(),
+  digest: Digest = digestOf(bytes),
 ): Promise<TranspiledComponent> {
   if (detectWasm(bytes) !== 'component') {
     throw new RuntimeError('ERR_INVALID_ARGUMENT', 'a core module, not a component: run it with runModule');
   }
-  const digest = digestOf(bytes);
   return (await cache.get(digest)) ?? cache.put(digest, await transpileComponent(bytes));
 }
 

@@ -40,11 +40,10 @@ export function buildRootfs(spec: RootfsSpec = {}): Rootfs {
   const preopens: Preopen[] = [{ guestPath: '/', dir: fs.root, containerRoot: true }];
   try {
     placeMounts(fs, spec.mounts ?? []);
-    const workdir = spec.workdir ?? '/';
-    if (splitAbsolute(workdir).length > 0) {
-      // wasi-libc starts in "/"; a "." preopen makes relative paths resolve in the working directory.
-      preopens.push({ guestPath: '.', dir: ensureDir(fs.root, workdir) });
-    }
+    // WASI preview1 has no working directory: wasi-libc starts every program in "/" and sends
+    // every path, relative or absolute, through the preopen with the longest matching prefix. A
+    // "." preopen would capture absolute paths too, so the working directory is only created.
+    if (spec.workdir !== undefined) ensureDir(fs.root, spec.workdir);
   } finally {
     fs.readOnly = readOnly;
   }

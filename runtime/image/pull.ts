@@ -18,6 +18,7 @@ import { formatReference, type ImageReference, parseReference } from '../referen
 import { RegistryClient } from '../registry/client.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { RetryPolicy } from '../registry/retry.js';
+import { archiveSource } from './archive.js';
 import { type ImageConfig, parseImageConfig } from './config.js';
 import { type ImageManifest, parseManifest, serialiseManifest, toOciManifest } from './manifest.js';
 import { classifyPackaging, type Packaging } from './packaging.js';
@@ -57,6 +58,8 @@ export interface PullOptions {
   onProgress?: (event: PullEvent) => void;
   /** Clock for the record's pull time. */
   now?: () => Date;
+  /** Records the image under this name instead of the reference's (`wasmbox load`). */
+  recordName?: string;
 }
 
 function openSource(ref: ImageReference, options: PullOptions): ImageSource {
@@ -81,10 +84,9 @@ function openSource(ref: ImageReference, options: PullOptions): ImageSource {
       throw new RuntimeError('ERR_NOT_SUPPORTED', `${formatReference(ref)}: no file access here`);
     return layoutSource(options.files, ref);
   }
-  throw new RuntimeError(
-    'ERR_NOT_SUPPORTED',
-    `${formatReference(ref)}: pulling from oci-archive is not supported yet`,
-  );
+  if (!options.files)
+    throw new RuntimeError('ERR_NOT_SUPPORTED', `${formatReference(ref)}: no file access here`);
+  return archiveSource(options.files, ref);
 }
 
 function verify(
@@ -230,7 +232,7 @@ export async function pullImage(
 
   const created = config?.created ?? manifest.annotations?.[recordAnnotations.created];
   const record: ImageRecord = {
-    name,
+    name: options.recordName ?? name,
     digest: storedDigest,
     mediaType: stored.mediaType,
     size: manifestBytes.length,

@@ -3,7 +3,7 @@
 
 import { limitMemory, pagesFor, readMemories } from '../engine/memory-limit.js';
 import { RuntimeError } from '../errors.js';
-import type { GuestModule, MemoryImportSpec } from './types.js';
+import type { Guest, GuestComponent, GuestModule, MemoryImportSpec } from './types.js';
 
 export interface PrepareOptions {
   /** Cap on every guest memory, in bytes (rounded down to whole 64 KiB pages). */
@@ -34,6 +34,11 @@ export async function prepareModule(bytes: Uint8Array, options: PrepareOptions =
     ...(imported.maximum === undefined ? {} : { maximum: imported.maximum }),
   };
   return { module, memory };
+}
+
+/** Whether a container's guest is a component (else a preview1 module). */
+export function isComponentGuest(guest: Guest): guest is GuestComponent {
+  return !(guest instanceof WebAssembly.Module) && 'kind' in guest && guest.kind === 'component';
 }
 
 export function asGuest(module: GuestModule | WebAssembly.Module): GuestModule {

@@ -2,15 +2,16 @@
 // block through which a blocked worker receives stdin and output acknowledgements (Atomics.wait).
 
 import type { ErrorCode } from '../errors.js';
-import type { ContainerSpec, GuestModule } from './types.js';
+import type { ContainerSpec, GuestComponent, GuestModule } from './types.js';
 
-/** The postable part of a ContainerSpec: no live objects, only cloneable data and the Module. */
+/** The postable part of a ContainerSpec: no live objects, only cloneable data and compiled modules
+ * (a component travels without its `instantiate`: the worker loads its generated JS itself). */
 export interface WireSpec
   extends Pick<
     ContainerSpec,
     'args' | 'env' | 'workdir' | 'files' | 'hostMounts' | 'layers' | 'tmpfs' | 'readOnly'
   > {
-  module: GuestModule;
+  module: GuestModule | GuestComponent;
   stdin: Uint8Array | 'pipe' | undefined;
   /** Whether the host wants the stream; unwanted output is discarded in the worker. */
   stdout: boolean;

@@ -1,15 +1,17 @@
 // The shared driver (`--isolation shared`, alias `process`): the guest runs in the caller's thread
 // with its own kernel instance; the cheapest start, but a running guest holds the thread.
 
-import { runModule } from '../engine/run.js';
+import type { TranspiledComponent } from '../component/cache.js';
+import { type RunResult, runModule } from '../engine/run.js';
 import { isRuntimeError, RuntimeError } from '../errors.js';
 import type { LayerTreeCache } from '../unpack/cache.js';
 import type { Overlay } from '../vfs/overlay.js';
 import { type ByteSink, type ByteSource, bytesSource, discardSink, emptySource } from '../wasi/stdio.js';
+import type { ComponentEngine } from './component-run.js';
 import { materialise } from './container-fs.js';
 import { newLayerCache, overlayFromLayers } from './image-layers.js';
 import { timeoutMessage } from './limits.js';
-import { asGuest, memoryImportFor } from './module.js';
+import { asGuest, isComponentGuest, memoryImportFor } from './module.js';
 import { InputPipe, OutputPipe, sinkOf } from './pipes.js';
 import type { Interrupter, MountHost } from './seam.js';
 import {
@@ -34,9 +36,15 @@ export interface SharedDriverOptions {
 export function createSharedDriver(options: SharedDriverOptions = {}): IsolationDriver {
   // Containers of this driver share one kernel realm, so they share image layer trees too.
   const layers = newLayerCache();
+  // Loaded with the first component, and then keeps its generated modules for later containers.
+  let engine: Promise<ComponentEngine> | undefined;
+  const components = (): Promise<ComponentEngine> => {
+    engine ??= import('./component-run.js').then((m) => m.createComponentEngine());
+    return engine;
+  };
   return {
     mode: 'shared',
-    start: (spec) => startShared(spec, options, layers),
+    start: (spec) => startShared(spec, options, layers, components),
     close: async () => {},
   };
 }
@@ -54,13 +62,15 @@ function output(spec: OutputSpec | undefined): Output {
 }
 
 /**
- * Order: validate → (stdin 'pipe': wait one macrotask so the caller can write) → build the
- * filesystem → run the guest to its end, synchronously → settle `exit`, end the output pipes.
+ * Order: validate → (image layers, a component: load them, asynchronously) → (stdin 'pipe': wait
+ * one macrotask so the caller can write) → build the filesystem → run the guest to its end (a
+ * module synchronously; a component from a microtask) → settle `exit`, end the output pipes.
  */
 function startShared(
   spec: ContainerSpec,
   options: SharedDriverOptions,
   layerCache: LayerTreeCache,
+  components: () => Promise<ComponentEngine>,
 ): ContainerHandle {
   const { interrupter } = options;
   if (spec.timeoutMs !== undefined && !interrupter) {
@@ -69,7 +79,8 @@ function startShared(
       'this platform cannot interrupt a guest in shared isolation: use vm',
     );
   }
-  const guest = asGuest(spec.module);
+  const component = isComponentGuest(spec.module) ? spec.module : undefined;
+  const guest = isComponentGuest(spec.module) ? undefined : asGuest(spec.module);
   const stdout = output(spec.stdout);
   const stderr = output(spec.stderr);
   const input = spec.stdin === 'pipe' ? new InputPipe() : null;
@@ -112,46 +123,66 @@ function startShared(
     input?.end();
   };
 
+  const ended = (result: RunResult): void => {
+    finish();
+    settle(
+      result.trap === undefined
+        ? { exitCode: result.exitCode, reason: 'exit' }
+        : { exitCode: result.exitCode, reason: 'trap', message: `the guest trapped: ${result.trap}` },
+    );
+  };
+  const failed = (error: unknown): void => {
+    finish();
+    if (killed) settle({ exitCode: KILLED_STATUS, reason: 'killed', message: `killed by ${killed}` });
+    else if (isRuntimeError(error) && error.code === 'ERR_TIMEOUT') {
+      settle({ exitCode: KILLED_STATUS, reason: 'timeout', message: timeoutMessage(spec.timeoutMs ?? 0) });
+    } else if (isRuntimeError(error) && error.code === 'ERR_INTERRUPTED') {
+      settle({ exitCode: KILLED_STATUS, reason: 'killed', message: 'killed by SIGINT' });
+    } else fail(error);
+  };
+
   const run = (): void => {
     if (state !== 'pending') return;
     state = 'running';
     const timeoutMs = spec.timeoutMs;
     const limited = interrupter && (timeoutMs !== undefined || options.breakOnInterrupt);
+    const invoke = limited
+      ? (start: () => void) =>
+          interrupter.run(start, {
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            breakOnInterrupt: !!options.breakOnInterrupt,
+          })
+      : undefined;
     try {
       const rootfs = materialise(root ? { ...spec, root } : spec, options.mountHost);
-      const memoryImport = memoryImportFor(guest);
-      const result = runModule(guest.module, {
+      const kernel = {
         args: spec.args ?? [],
         env: spec.env ?? {},
         preopens: rootfs.preopens,
         stdin,
         stdout: guard(stdout.sink),
         stderr: guard(stderr.sink),
-        ...(memoryImport ? { memoryImport } : {}),
-        ...(limited
-          ? {
-              invoke: (start: () => void) =>
-                interrupter.run(start, {
-                  ...(timeoutMs === undefined ? {} : { timeoutMs }),
-                  breakOnInterrupt: !!options.breakOnInterrupt,
-                }),
-            }
-          : {}),
-      });
-      finish();
-      settle(
-        result.trap === undefined
-          ? { exitCode: result.exitCode, reason: 'exit' }
-          : { exitCode: result.exitCode, reason: 'trap', message: `the guest trapped: ${result.trap}` },
-      );
+      };
+      if (guest) {
+        const memoryImport = memoryImportFor(guest);
+        ended(
+          runModule(guest.module, {
+            ...kernel,
+            ...(memoryImport ? { memoryImport } : {}),
+            ...(invoke ? { invoke } : {}),
+          }),
+        );
+      } else if (loaded) {
+        // A kill() between instantiation and run (a microtask apart) still stops it before it runs.
+        const start = (call: () => void): void => {
+          interruptible();
+          if (invoke) invoke(call);
+          else call();
+        };
+        loaded.engine.start(loaded.transpiled, { ...kernel, invoke: start }).then(ended, failed);
+      }
     } catch (error) {
-      finish();
-      if (killed) settle({ exitCode: KILLED_STATUS, reason: 'killed', message: `killed by ${killed}` });
-      else if (isRuntimeError(error) && error.code === 'ERR_TIMEOUT') {
-        settle({ exitCode: KILLED_STATUS, reason: 'timeout', message: timeoutMessage(timeoutMs ?? 0) });
-      } else if (isRuntimeError(error) && error.code === 'ERR_INTERRUPTED') {
-        settle({ exitCode: KILLED_STATUS, reason: 'killed', message: 'killed by SIGINT' });
-      } else fail(error);
+      failed(error);
     }
   };
 
@@ -160,21 +191,30 @@ function startShared(
     else run();
   };
   let root: Overlay | undefined;
+  let loaded: { engine: ComponentEngine; transpiled: TranspiledComponent } | undefined;
+  // Unpacking layers and loading a component are asynchronous: the guest starts once both are ready.
+  const preparing: Promise<void>[] = [];
   if (spec.layers && !spec.root) {
-    // Unpacking is asynchronous: the guest starts once its image root is ready.
-    overlayFromLayers(spec.layers, layerCache).then(
-      (overlay) => {
+    preparing.push(
+      overlayFromLayers(spec.layers, layerCache).then((overlay) => {
         root = overlay;
-        begin();
-      },
-      (error: unknown) => {
-        if (state !== 'pending') return;
-        finish();
-        fail(error);
-      },
+      }),
     );
-  } else {
-    begin();
+  }
+  if (component) {
+    preparing.push(
+      components().then(async (engine) => {
+        loaded = { engine, transpiled: await engine.load(component) };
+      }),
+    );
+  }
+  if (preparing.length === 0) begin();
+  else {
+    Promise.all(preparing).then(begin, (error: unknown) => {
+      if (state !== 'pending') return;
+      finish();
+      fail(error);
+    });
   }
 
   return {

@@ -1,6 +1,8 @@
 // What an isolation driver takes and gives back: the container spec, the running container's
 // handle and its exit. One contract for the shared (same thread) and vm (own worker) drivers.
 
+import type { InstantiateFn } from '../component/cache.js';
+import type { PortableComponent } from '../component/portable.js';
 import type { MountSpec } from '../container/rootfs.js';
 import type { MemFs } from '../vfs/mem.js';
 import type { Overlay } from '../vfs/overlay.js';
@@ -23,6 +25,21 @@ export interface GuestModule {
   /** Set when the module imports its memory instead of defining it. */
   memory?: MemoryImportSpec;
 }
+
+/**
+ * A preview2 component ready to start, made by `prepareComponent`: transpiled once on the host
+ * (through its ComponentCache), core modules compiled with the memory cap applied. The vm driver
+ * posts it as is, minus `instantiate`: the worker imports `js` itself (once per digest) and needs
+ * neither jco nor a disk.
+ */
+export interface GuestComponent extends PortableComponent {
+  kind: 'component';
+  /** The generated module's `instantiate`, already loaded in this realm; shared mode uses it. */
+  instantiate?: InstantiateFn;
+}
+
+/** What a container runs: a preview1 module (compiled, or as prepareModule made it) or a component. */
+export type Guest = GuestModule | WebAssembly.Module | GuestComponent;
 
 /** One image layer blob (tar, tar+gzip or tar+zstd), bottom layer first in `ContainerSpec.layers`. */
 export interface LayerBlob {
@@ -56,7 +73,7 @@ export type OutputSpec = 'pipe' | ByteSink | ((chunk: Uint8Array) => void);
  * worker; the vm driver refuses those three (ERR_NOT_SUPPORTED) rather than silently dropping them.
  */
 export interface ContainerSpec {
-  module: GuestModule | WebAssembly.Module;
+  module: Guest;
   /** argv including argv[0]. Default: none. */
   args?: readonly string[];
   /** The exact guest environment. Default: empty (the host env is never inherited). */

@@ -3,7 +3,7 @@
 
 import { RuntimeError } from '../errors.js';
 import { timeoutMessage } from './limits.js';
-import { asGuest } from './module.js';
+import { asGuest, isComponentGuest } from './module.js';
 import { InputPipe, OutputPipe, sinkOf } from './pipes.js';
 import { WorkerPool } from './pool.js';
 import {
@@ -22,6 +22,7 @@ import {
   type ContainerExit,
   type ContainerHandle,
   type ContainerSpec,
+  type GuestComponent,
   type IsolationDriver,
   KILLED_STATUS,
   type KillSignal,
@@ -66,7 +67,7 @@ function toWire(spec: ContainerSpec): WireSpec {
     throw refuse("a ByteSource stdin: use 'pipe' or bytes, it");
   }
   return {
-    module: asGuest(spec.module),
+    module: isComponentGuest(spec.module) ? postable(spec.module) : asGuest(spec.module),
     stdin,
     stdout: spec.stdout !== undefined,
     stderr: spec.stderr !== undefined,
@@ -79,6 +80,12 @@ function toWire(spec: ContainerSpec): WireSpec {
     ...(spec.tmpfs ? { tmpfs: spec.tmpfs } : {}),
     ...(spec.readOnly ? { readOnly: true } : {}),
   };
+}
+
+/** A component without its loaded `instantiate` (a function cannot be posted). */
+function postable(component: GuestComponent): GuestComponent {
+  const { instantiate: _loadedHere, ...data } = component;
+  return data;
 }
 
 /**

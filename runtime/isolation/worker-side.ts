@@ -1,13 +1,14 @@
 // The vm driver's worker side: waits for a container spec, builds its filesystem and kernel inside
 // this isolate and runs the guest; output is posted back, stdin arrives through the control block.
 
-import { runModule } from '../engine/run.js';
+import { type RunResult, runModule } from '../engine/run.js';
 import { isRuntimeError } from '../errors.js';
 import type { LayerTreeCache } from '../unpack/cache.js';
 import { type ByteSink, type ByteSource, bytesSource, discardSink, emptySource } from '../wasi/stdio.js';
+import type { ComponentEngine } from './component-run.js';
 import { materialise } from './container-fs.js';
 import { newLayerCache, overlayFromLayers } from './image-layers.js';
-import { memoryImportFor } from './module.js';
+import { isComponentGuest, memoryImportFor } from './module.js';
 import {
   type Control,
   controlView,
@@ -28,8 +29,14 @@ const EMPTY = new Uint8Array(0);
 export function serveWorker(port: WorkerPort, platform: WorkerPlatform): void {
   // A recycled worker keeps its unpacked layer trees: the next container of the image starts warm.
   const layers = newLayerCache();
+  // Loaded with the first component; it keeps generated modules imported for the next containers.
+  let engine: Promise<ComponentEngine> | undefined;
+  const components = (): Promise<ComponentEngine> => {
+    engine ??= import('./component-run.js').then((m) => m.createComponentEngine());
+    return engine;
+  };
   port.onMessage((message) => {
-    if (message.type === 'start') void runContainer(port, platform, message, layers);
+    if (message.type === 'start') void runContainer(port, platform, message, layers, components);
   });
   port.post({ type: 'ready' });
 }
@@ -39,6 +46,7 @@ async function runContainer(
   platform: WorkerPlatform,
   message: HostToWorker,
   layers: LayerTreeCache,
+  components: () => Promise<ComponentEngine>,
 ): Promise<void> {
   const { spec } = message;
   const control = controlView(message.control);
@@ -48,16 +56,22 @@ async function runContainer(
   try {
     const root = spec.layers ? await overlayFromLayers(spec.layers, layers) : undefined;
     const rootfs = materialise(root ? { ...spec, root } : spec, platform.mountHost);
-    const memoryImport = memoryImportFor(spec.module);
-    const result = runModule(spec.module.module, {
+    const kernel = {
       args: spec.args ?? [],
       env: spec.env ?? {},
       preopens: rootfs.preopens,
       stdin,
       stdout: spec.stdout ? postingSink(port, control, 1) : discardSink,
       stderr: spec.stderr ? postingSink(port, control, 2) : discardSink,
-      ...(memoryImport ? { memoryImport } : {}),
-    });
+    };
+    let result: RunResult;
+    if (isComponentGuest(spec.module)) {
+      const engine = await components();
+      result = await engine.start(await engine.load(spec.module), kernel);
+    } else {
+      const memoryImport = memoryImportFor(spec.module);
+      result = runModule(spec.module.module, { ...kernel, ...(memoryImport ? { memoryImport } : {}) });
+    }
     port.post({
       type: 'exit',
       exitCode: result.exitCode,

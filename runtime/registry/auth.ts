@@ -116,7 +116,8 @@ export class Authorizer {
     if (cached && cached.expiresAt > this.#options.now()) return `Bearer ${cached.token}`;
     const url = new URL(auth.realm);
     if (auth.service) url.searchParams.set('service', auth.service);
-    if (scope) url.searchParams.set('scope', scope);
+    // Several scopes (a cross-repository mount) are several `scope` parameters.
+    for (const one of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', one);
     const creds = await this.#options.credentials?.(domain);
     const headers: Record<string, string> = {};
     if (creds && 'username' in creds)

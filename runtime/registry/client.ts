@@ -44,6 +44,19 @@ export interface BlobSink {
   reset(): Promise<void>;
 }
 
+/** A request beyond GET (uploads, see upload.ts), and the token scope it needs. */
+export interface SendOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  /** Actions on the reference's repository (default `pull`; uploads need `pull,push`). */
+  actions?: string;
+  /** Other repositories of the registry the request reads from (a cross-repository mount). */
+  alsoPull?: readonly string[];
+  /** False for requests that must not be sent twice (a PATCH of upload data). */
+  retry?: boolean;
+}
+
 /** Manifests bigger than this are refused: no real manifest comes close (containerd uses 4 MiB too). */
 export const maxManifestBytes = 4 << 20;
 const maxRedirects = 10;
@@ -162,6 +175,14 @@ export class RegistryClient {
   }
 
   /**
+   * A raw request for the upload functions: `path` is below the registry's base URL, or an
+   * absolute upload URL the registry gave. The caller reads or cancels the response body.
+   */
+  send(ref: RegistryReference, path: string, options: SendOptions, subject: string): Promise<Response> {
+    return this.#request(ref.domain, ref.repository, path, options.headers ?? {}, subject, options);
+  }
+
+  /**
    * One logical request: adds auth, answers 401 challenges, follows redirects (dropping
    * Authorization when the origin changes), retries connection errors, 5xx and 429.
    * Returns the final response, ok or not; the caller reads or cancels its body.
@@ -172,11 +193,18 @@ export class RegistryClient {
     path: string,
     headers: Record<string, string>,
     subject: string,
+    options: SendOptions = {},
   ): Promise<Response> {
     const base = registryBaseUrl(domain, this.#insecure);
     const origin = new URL(base).origin;
-    const scope = repository ? `repository:${repository}:pull` : '';
-    let url = base + path;
+    const scope = repository
+      ? [
+          `repository:${repository}:${options.actions ?? 'pull'}`,
+          ...(options.alsoPull ?? []).map((r) => `repository:${r}:pull`),
+        ].join(' ')
+      : '';
+    const retries = options.retry === false ? 0 : this.#retry.retries;
+    let url = /^https?:\/\//.test(path) ? path : base + path;
     let attempt = 0;
     let redirects = 0;
     let challenges = 0;
@@ -189,14 +217,19 @@ export class RegistryClient {
       }
       let response: Response;
       try {
-        response = await this.#fetch(url, { headers: requestHeaders, redirect: 'manual' });
+        const init = {
+          headers: requestHeaders,
+          ...(options.method ? { method: options.method } : {}),
+          ...(options.body ? { body: options.body as Uint8Array<ArrayBuffer> } : {}),
+        };
+        response = await this.#fetch(url, { ...init, redirect: 'manual' });
         if (response.type === 'opaqueredirect') {
           // Browsers hide manual redirects; their own follow drops Authorization across origins.
-          response = await this.#fetch(url, { headers: requestHeaders, redirect: 'follow' });
+          response = await this.#fetch(url, { ...init, redirect: 'follow' });
         }
       } catch (error) {
         if (error instanceof RuntimeError) throw error;
-        if (attempt >= this.#retry.retries) {
+        if (attempt >= retries) {
           const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
           throw new RuntimeError('ERR_NETWORK', `${subject}: cannot reach ${new URL(url).origin}: ${cause}`, {
             cause: error,
@@ -220,7 +253,7 @@ export class RegistryClient {
           continue;
         }
       }
-      if (isRetryableStatus(response.status) && attempt < this.#retry.retries) {
+      if (isRetryableStatus(response.status) && attempt < retries) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.#now());
         await response.body?.cancel();
         attempt++;

@@ -95,20 +95,15 @@ describe('wasmbox run', () => {
     expect(cat.stdout).toBe('keep');
   });
 
-  it('resolves relative paths in --workdir', () => {
+  it('creates --workdir, and absolute paths still resolve from the root', () => {
     const host = join(tmp, 'wd');
     mkdirSync(host);
-    writeFileSync(join(host, 'rel.txt'), 'relative');
-    const r = wasmbox([
-      'run',
-      '-v',
-      `${host}:/work`,
-      '-w',
-      '/work',
-      join(ROOT, 'images/wasm/cat.wasm'),
-      'rel.txt',
-    ]);
-    expect(r.stdout).toBe('relative');
+    writeFileSync(join(host, 'abs.txt'), 'absolute');
+    const cat = join(ROOT, 'images/wasm/cat.wasm');
+    const r = wasmbox(['run', '-v', `${host}:/data`, '-w', '/work', cat, '/data/abs.txt']);
+    expect(r.stdout).toBe('absolute');
+    const ls = wasmbox(['run', '-w', '/work/deep', join(ROOT, 'images/wasm/ls.wasm'), '/work']);
+    expect(ls.stdout).toMatch(/^d .* deep\n$/);
   });
 
   it('uses docker exit codes with one-line errors for its own failures', () => {

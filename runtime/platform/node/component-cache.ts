@@ -94,7 +94,9 @@ export class NodeComponentCache implements ComponentCache {
     const loading = (async () => {
       const bytes: Record<string, Uint8Array> = {};
       for (const name of meta.cores) bytes[name] = cores?.[name] ?? (await readFile(join(entry, name)));
-      const output = { cores: bytes, imports: meta.imports, exports: meta.exports };
+      // Kept with the entry: an isolation driver posts it to workers and caps its cores' memory.
+      const js = await readFile(join(entry, JS_FILE));
+      const output = { js, cores: bytes, imports: meta.imports, exports: meta.exports };
       return loadTranspiled(
         output,
         () => import(/* @vite-ignore */ pathToFileURL(join(entry, JS_FILE)).href),
