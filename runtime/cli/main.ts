@@ -2,24 +2,30 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerBuild } from './build.js';
-import { registerCp } from './cp.js';
-import { registerDiff } from './diff.js';
 import { describeError, EXIT_RUNTIME, exitStatusOf } from './exit-status.js';
-import { registerImage } from './image.js';
-import { registerImages } from './images.js';
-import { registerInspect } from './inspect.js';
-import { registerLoad } from './load.js';
-import { registerLogin } from './login.js';
-import { registerLogout } from './logout.js';
-import { registerPs } from './ps.js';
-import { registerPull } from './pull.js';
-import { registerPush } from './push.js';
-import { registerRm } from './rm.js';
-import { registerRmi } from './rmi.js';
-import { registerRun } from './run.js';
-import { registerSave } from './save.js';
-import { registerTag } from './tag.js';
+
+type Register = (program: Command, ctx: VerbContext) => void;
+
+/** Each verb's module, loaded on demand: a run pays only for the verb it names. */
+const VERBS: Record<string, () => Promise<Register>> = {
+  run: () => import('./run.js').then((m) => m.registerRun),
+  pull: () => import('./pull.js').then((m) => m.registerPull),
+  images: () => import('./images.js').then((m) => m.registerImages),
+  rmi: () => import('./rmi.js').then((m) => m.registerRmi),
+  image: () => import('./image.js').then((m) => m.registerImage),
+  inspect: () => import('./inspect.js').then((m) => m.registerInspect),
+  login: () => import('./login.js').then((m) => m.registerLogin),
+  logout: () => import('./logout.js').then((m) => m.registerLogout),
+  build: () => import('./build.js').then((m) => m.registerBuild),
+  push: () => import('./push.js').then((m) => m.registerPush),
+  tag: () => import('./tag.js').then((m) => m.registerTag),
+  save: () => import('./save.js').then((m) => m.registerSave),
+  load: () => import('./load.js').then((m) => m.registerLoad),
+  ps: () => import('./ps.js').then((m) => m.registerPs),
+  diff: () => import('./diff.js').then((m) => m.registerDiff),
+  cp: () => import('./cp.js').then((m) => m.registerCp),
+  rm: () => import('./rm.js').then((m) => m.registerRm),
+};
 
 /** What a verb's action reports back: the process exit status. */
 export interface VerbContext {
@@ -42,7 +48,11 @@ function version(): string {
   return 'unknown';
 }
 
-export function createProgram(ctx: VerbContext): Command {
+/**
+ * The program with the verb `argv` names registered, or every verb when it names none (help,
+ * usage errors), so `wasmbox --help` still lists them all.
+ */
+export async function createProgram(ctx: VerbContext, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('wasmbox')
     .description('Run WebAssembly (WASI) containers: OCI images, a WASI kernel, shared or VM isolation.')
     .version(version(), '--version', 'print the wasmbox version')
@@ -50,31 +60,17 @@ export function createProgram(ctx: VerbContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/^error:/, 'wasmbox: error:')) });
-  registerRun(program, ctx);
-  registerPull(program, ctx);
-  registerImages(program, ctx);
-  registerRmi(program, ctx);
-  registerImage(program, ctx);
-  registerInspect(program, ctx);
-  registerLogin(program, ctx);
-  registerLogout(program, ctx);
-  registerBuild(program, ctx);
-  registerPush(program, ctx);
-  registerTag(program, ctx);
-  registerSave(program, ctx);
-  registerLoad(program, ctx);
-  registerPs(program, ctx);
-  registerDiff(program, ctx);
-  registerCp(program, ctx);
-  registerRm(program, ctx);
+  const named = argv.find((a) => !a.startsWith('-'));
+  const verbs = named !== undefined && named in VERBS ? [named] : Object.keys(VERBS);
+  for (const register of await Promise.all(verbs.map((verb) => VERBS[verb]!()))) register(program, ctx);
   return program;
 }
 
 /** Runs the CLI and returns the exit status (it never calls process.exit itself). */
 export async function main(argv: string[]): Promise<number> {
   let status = 0;
-  const program = createProgram({ setExit: (code) => (status = code) });
   try {
+    const program = await createProgram({ setExit: (code) => (status = code) }, argv);
     await program.parseAsync(argv, { from: 'user' });
     return status;
   } catch (error) {
