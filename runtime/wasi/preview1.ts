@@ -586,13 +586,27 @@ export class Preview1 {
       }
     } else if (d instanceof StreamDescriptor) {
       if (!d.sink) fail(Errno.BADF);
+      // One write call is one chunk for the sink, whatever its iovec count: a line printf'd as
+      // text plus newline reaches a reader (a pipe, a worker's host) in one piece.
+      const parts: Uint8Array[] = [];
       for (let i = 0; i < count; i++, at += 8) {
         const ptr = view.getUint32(at, true);
         const len = view.getUint32(at + 4, true);
         if (len === 0) continue;
         if (ptr + len > bytes.length) fail(Errno.FAULT);
-        d.sink.write(bytes.slice(ptr, ptr + len));
+        parts.push(bytes.subarray(ptr, ptr + len));
         total += len;
+      }
+      if (parts.length === 1) {
+        d.sink.write(parts[0]!.slice());
+      } else if (parts.length > 1) {
+        const chunk = new Uint8Array(total);
+        let offset = 0;
+        for (const part of parts) {
+          chunk.set(part, offset);
+          offset += part.length;
+        }
+        d.sink.write(chunk);
       }
     } else {
       fail(Errno.ISDIR);

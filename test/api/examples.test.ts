@@ -42,7 +42,7 @@ describe('examples', () => {
     const stdout = collect(child.stdout);
     child.stdin?.write('first\n');
     // The answer to the first line comes before the input ends: output is streamed.
-    for (let i = 0; i < 300 && !stdout().includes('you said: first'); i++)
+    for (let i = 0; i < 300 && !stdout().includes('you said: first\n'); i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(stdout()).toBe('you said: first\n');
     child.stdin?.end('second\n');
