@@ -15,6 +15,7 @@ export interface ExportOptions {
 
 /** Output chunk size: a few large writes and hash updates instead of one per header. */
 const BATCH = 1 << 20;
+const FIRST_BATCH = 16 << 10;
 
 /**
  * The tar of `overlay`'s writable layer, in chunks. Applied over the overlay's lower trees (e.g.
@@ -133,7 +134,8 @@ function inUpper(overlay: Overlay, names: string[]): boolean {
  * data is read straight into the chunk being filled. A yielded chunk is never reused.
  */
 class Batches {
-  #buffer = new Uint8Array(BATCH);
+  // Small first: most upper layers are a few files; the batch grows to BATCH for big ones.
+  #buffer = new Uint8Array(FIRST_BATCH);
   #at = 0;
   #full: Uint8Array[] = [];
 
@@ -141,7 +143,7 @@ class Batches {
   *of(pieces: Iterable<Uint8Array>): Generator<Uint8Array> {
     for (const piece of pieces) {
       for (let done = 0; done < piece.length; ) {
-        const n = Math.min(piece.length - done, BATCH - this.#at);
+        const n = Math.min(piece.length - done, this.#buffer.length - this.#at);
         this.#buffer.set(piece.subarray(done, done + n), this.#at);
         this.#advance(n);
         done += n;
@@ -154,7 +156,7 @@ class Batches {
   /** Reads `size` bytes of `data` into the batches, which `of` yields with its next piece. */
   body(data: FileData, size: number): void {
     for (let done = 0; done < size; ) {
-      const n = Math.min(size - done, BATCH - this.#at);
+      const n = Math.min(size - done, this.#buffer.length - this.#at);
       data.read(this.#buffer.subarray(this.#at, this.#at + n), done);
       this.#advance(n);
       done += n;
@@ -163,9 +165,9 @@ class Batches {
 
   #advance(n: number): void {
     this.#at += n;
-    if (this.#at < BATCH) return;
+    if (this.#at < this.#buffer.length) return;
     this.#full.push(this.#buffer);
-    this.#buffer = new Uint8Array(BATCH);
+    this.#buffer = new Uint8Array(Math.min(BATCH, this.#buffer.length * 4));
     this.#at = 0;
   }
 }
