@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       `| skopeo copy docker:// → oci: | ${s.toFixed(0)} | ${samples.skopeo.map((x) => x.toFixed(0)).join(', ')} |`,
       `| **ratio wasmbox / skopeo** | **${(w / s).toFixed(2)}×** | target ≤ 1.0× |`,
     ].join('\n');
-    const header = `# Pull benchmark\n\nImage: one ~30 MB layer (random bytes) + two layers of 2000 small files each, pulled from a\nloopback docker-registry (CNCF distribution 2.8) into an empty directory; each run is a fresh process.\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Medians of ${runs}. \`npm run bench:pull\`.\n\n`;
+    const header = `# Pull benchmark\n\nImage: one ~30 MB layer (random bytes) + two layers of 2000 small files each, pulled from a\nloopback docker-registry (CNCF distribution 2.8) into an empty directory; each run is a fresh process.\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the end, ${new Date().toISOString().slice(0, 10)}. Medians of ${runs}. \`npm run bench:pull\`.\n\n`;
     console.log(table);
     writeFileSync(join(root, 'bench', 'PULL.md'), `${header}${table}\n`);
   } finally {

@@ -21,7 +21,7 @@ import type { ImageRecord, Store } from './content/store.js';
 import { RuntimeError } from './errors.js';
 import { parseIsolation } from './isolation/limits.js';
 import { createSharedDriver } from './isolation/shared.js';
-import type { GuestModule, IsolationDriver, IsolationMode } from './isolation/types.js';
+import type { GuestComponent, GuestModule, IsolationDriver, IsolationMode } from './isolation/types.js';
 import { createVmDriver } from './isolation/vm.js';
 import { LayerTreeCache } from './unpack/cache.js';
 
@@ -55,7 +55,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const isolation: IsolationMode = options.isolation ? parseIsolation(options.isolation) : 'shared';
   const fetchFn = options.fetch ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
   const layers = new LayerTreeCache();
-  const modules = new Map<string, Promise<GuestModule>>();
+  const modules = new Map<string, Promise<GuestModule | GuestComponent>>();
   const live = new Set<Container>();
   const drivers = new Map<IsolationMode, IsolationDriver>();
   let closed = false;

@@ -1,6 +1,12 @@
 // `container.fs`: the caller's view of a container's file system by absolute container path,
-// over the container's root tree (symlinks resolve inside the container, never on the host).
+// over the container's root tree (symlinks resolve inside the container, never on the host); in vm
+// isolation, over the tree staged before start and the one rebuilt after exit from what came back.
 
+import { loadUpper } from '../container/import-upper.js';
+import { RuntimeError } from '../errors.js';
+import type { ContainerExit, ContainerHandle } from '../isolation/types.js';
+import type { MemFs } from '../vfs/mem.js';
+import { Overlay } from '../vfs/overlay.js';
 import { ensureDir, splitAbsolute } from '../vfs/paths.js';
 import { lookup, resolveNode } from '../vfs/resolve.js';
 import { type DirNode, FsError, type NodeKind, type VNode } from '../vfs/types.js';
@@ -16,7 +22,8 @@ export interface FileStat {
 
 /**
  * Errors are FsError (a RuntimeError, code ERR_HOST_IO) with the POSIX name in `errno` and the
- * path in the message. In vm isolation some operations are refused: see `Container.fs`.
+ * path in the message. In vm isolation some operations are refused (ERR_NOT_SUPPORTED): see
+ * `Container.fs` and `vmFs`.
  */
 export interface ContainerFs {
   readFile(path: string): Promise<Uint8Array>;
@@ -159,4 +166,102 @@ function removeEntry(parent: DirNode, name: string, node: VNode, recursive: bool
   }
   if (recursive) for (const [child, sub] of node.list()) removeEntry(node, child, sub, true);
   parent.rmdir(name);
+}
+
+/** vm isolation's `container.fs` and the hooks `create` wires to the container's launch. */
+export interface VmFs {
+  fs: ContainerFs;
+  /** Files written through `fs` before start, for the spec (the worker writes them at start). */
+  staged: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Wraps the started handle: its `exit` settles once `fs` shows the container's root rebuilt from
+   * the image's trees and the writable layer the worker returned (`spec.returnUpper`).
+   */
+  started(handle: ContainerHandle): ContainerHandle;
+}
+
+/**
+ * Before start: reads see the image (`staging`'s lower trees) and staged writes; `writeFile` stages
+ * a file (mkdir, rm and replacing an image file are refused). While it runs: every call is refused,
+ * the tree is in the worker. After an exit or a trap: the container's root as the guest left it,
+ * rebuilt on this side (a copy: changes are allowed and reach no one; mounts are not part of it).
+ * After a kill or timeout: refused, the tree ended with its worker.
+ */
+export function vmFs(staging: MemFs | Overlay, id: string): VmFs {
+  const staged = new Map<string, Uint8Array>();
+  let state: 'created' | 'running' | 'exited' = 'created';
+  let after: Overlay | undefined;
+  let lost = 'it was killed';
+  const fs = treeFs(() => (after ?? staging).root, {
+    gate: (access, op, path) => {
+      if (after) return;
+      if (state === 'running')
+        throw vmRefusal(op, path, 'while it runs, its file system lives in its worker');
+      if (state === 'exited') throw vmRefusal(op, path, `its file system ended with its worker: ${lost}`);
+      if (access === 'mutate')
+        throw vmRefusal(op, path, 'before start, only writeFile is staged for the worker');
+      if (access === 'write' && !staged.has(path) && exists(staging, path)) {
+        throw vmRefusal(op, path, 'replacing an image file needs shared isolation');
+      }
+    },
+    onWrite: (path, bytes) => {
+      if (state === 'created') staged.set(path, bytes);
+    },
+  });
+  const rebuild = async (exit: ContainerExit): Promise<void> => {
+    state = 'exited';
+    if (!exit.upperTar) {
+      if (exit.reason === 'timeout') lost = 'it timed out';
+      return;
+    }
+    const root = new Overlay({ lowers: staging instanceof Overlay ? staging.lowers : [] });
+    try {
+      await loadUpper(root, exit.upperTar, `the writable layer of container ${id}`);
+      after = root;
+    } catch (error) {
+      lost = `its returned layer could not be read: ${(error as Error).message}`;
+    }
+  };
+  return {
+    fs,
+    staged,
+    started(handle) {
+      state = 'running';
+      const exit = handle.exit.then(
+        async (value) => {
+          await rebuild(value);
+          const { upperTar: _rebuilt, ...rest } = value;
+          return rest;
+        },
+        (error: unknown) => {
+          state = 'exited';
+          lost = 'it failed';
+          throw error;
+        },
+      );
+      return {
+        exit,
+        stdin: handle.stdin,
+        stdout: handle.stdout,
+        stderr: handle.stderr,
+        kill: (signal) => handle.kill(signal),
+      };
+    },
+  };
+}
+
+function exists(root: MemFs | Overlay, path: string): boolean {
+  try {
+    return lookup(root.root, relative(path), { follow: true, root: root.root }).node !== undefined;
+  } catch (error) {
+    if (error instanceof FsError) return false;
+    throw error;
+  }
+}
+
+function vmRefusal(op: string, path: string, why: string): RuntimeError {
+  return new RuntimeError(
+    'ERR_NOT_SUPPORTED',
+    `${op} ${path}: the container runs in vm isolation, and ${why}`,
+  );
 }

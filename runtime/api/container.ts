@@ -13,7 +13,7 @@ export type ContainerState = 'created' | 'running' | 'exited';
 export interface ContainerInit {
   id: string;
   image?: string;
-  isolation: IsolationMode | 'component';
+  isolation: IsolationMode;
   fs: ContainerFs;
   /** Starts the guest; throws a RuntimeError when the driver refuses the spec. */
   launch(): ContainerHandle;
@@ -78,7 +78,8 @@ function lateWritable(sink: Promise<WritableStream<Uint8Array> | null>): Writabl
 export class Container {
   readonly id: string;
   readonly image: string | undefined;
-  readonly isolation: IsolationMode | 'component';
+  /** Where the guest runs; modules and components alike. */
+  readonly isolation: IsolationMode;
   /**
    * The guest's stdin when it was created with `stdin: 'pipe'` (close it for end of input);
    * null otherwise. Writes made before `start()` wait for it.
@@ -93,11 +94,13 @@ export class Container {
    */
   readonly exit: Promise<ExitStatus>;
   /**
-   * The container's file system, before, during and after the run. Shared isolation and
-   * components: the live root (image layers, writable layer, mounts). vm isolation: before start,
-   * reads see the image and staged writes, and `writeFile` stages a file the worker writes at
-   * start (mkdir/rm and replacing an image file are refused); once started, the tree lives in the
-   * worker and every call fails with ERR_NOT_SUPPORTED.
+   * The container's file system, before, during and after the run. Shared isolation: the live
+   * root (image layers, writable layer, mounts). vm isolation: before start, reads see the image
+   * and staged writes, and `writeFile` stages a file the worker writes at start (mkdir/rm and
+   * replacing an image file are refused); while it runs, the tree lives in the worker and every
+   * call fails with ERR_NOT_SUPPORTED; once `exit` resolves after an exit or a trap, it is the root
+   * the guest left, rebuilt from the image's layers and the writable layer its worker sent back
+   * (without mounts); after a kill or timeout that layer is gone and calls fail (ERR_NOT_SUPPORTED).
    */
   readonly fs: ContainerFs;
   #state: ContainerState = 'created';

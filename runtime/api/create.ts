@@ -10,6 +10,7 @@ import { prepareModule } from '../isolation/module.js';
 import type { MountHost } from '../isolation/seam.js';
 import type {
   ContainerSpec,
+  GuestComponent,
   GuestModule,
   InputSpec,
   IsolationDriver,
@@ -18,12 +19,10 @@ import type {
 } from '../isolation/types.js';
 import { MemFs } from '../vfs/mem.js';
 import type { Overlay } from '../vfs/overlay.js';
-import { lookup } from '../vfs/resolve.js';
-import { FsError } from '../vfs/types.js';
 import { raceAbort, throwIfAborted } from './abort.js';
-import { launchComponent } from './component.js';
+import { componentGuest } from './component.js';
 import { Container } from './container.js';
-import { type ContainerFs, treeFs } from './container-fs.js';
+import { type ContainerFs, treeFs, vmFs } from './container-fs.js';
 import type { EventListener } from './events.js';
 import { resolveMounts } from './mounts.js';
 import { type CreateOptions, checkAbsolute, type Limits, parseLimits, toBytes } from './options.js';
@@ -34,8 +33,8 @@ export interface CreateEnv extends ProgramContext {
   driver(mode: IsolationMode): IsolationDriver;
   mountHost?: MountHost;
   componentCache: ComponentCache;
-  /** Compiled modules by digest and memory cap, so a module is compiled once per runtime. */
-  modules: Map<string, Promise<GuestModule>>;
+  /** Prepared modules and components by digest and memory cap: compiled once per runtime. */
+  modules: Map<string, Promise<GuestModule | GuestComponent>>;
   emit: EventListener;
   track(container: Container): () => void;
 }
@@ -77,7 +76,7 @@ function guestModule(env: CreateEnv, program: Program, limits: Limits): Promise<
   }
   const bytes = program.bytes;
   const key = `${digestOf(bytes)}/${cap ?? ''}`;
-  let guest = env.modules.get(key);
+  let guest = env.modules.get(key) as Promise<GuestModule> | undefined;
   if (!guest) {
     guest = prepareModule(bytes, cap === undefined ? {} : { memoryLimit: cap });
     env.modules.set(key, guest);
@@ -91,7 +90,7 @@ function outputSpec(option: CreateOptions['stdout']): OutputSpec | undefined {
   return option === 'ignore' ? undefined : option;
 }
 
-/** Writes `files` into a fresh root (shared isolation and components). */
+/** Writes `files` through the container's fs view (staged for the worker in vm isolation). */
 async function writeFiles(fs: ContainerFs, files: CreateOptions['files']): Promise<void> {
   for (const [path, data] of Object.entries(files ?? {})) await fs.writeFile(path, data);
 }
@@ -114,19 +113,20 @@ export async function createContainer(
   for (const path of Object.keys(options.files ?? {})) checkAbsolute(path, 'a file path');
   const program = await resolveProgram(target, options, env);
   throwIfAborted(signal, what);
-  const component = program.kind === 'component';
-  if (
-    component &&
-    (limits.isolation === 'vm' || limits.memoryLimit !== undefined || limits.timeoutMs !== undefined)
-  ) {
-    throw new RuntimeError(
-      'ERR_NOT_SUPPORTED',
-      'vm isolation, memory caps and timeouts apply to preview1 modules only, not yet to components',
-    );
-  }
-  const guest = component ? undefined : await raceAbort(guestModule(env, program, limits), signal, what);
+  // A component runs under the same drivers as a module: the guest is what differs.
+  const guest = await raceAbort<GuestModule | GuestComponent>(
+    program.kind === 'component'
+      ? componentGuest(program.bytes!, {
+          cache: env.componentCache,
+          guests: env.modules,
+          ...(limits.memoryLimit === undefined ? {} : { memoryLimit: limits.memoryLimit }),
+        })
+      : guestModule(env, program, limits),
+    signal,
+    what,
+  );
   const mode = limits.isolation;
-  const mounts = resolveMounts(options.mounts ?? [], component ? 'shared' : mode, env.mountHost);
+  const mounts = resolveMounts(options.mounts ?? [], mode, env.mountHost);
   const args = program.argv;
   const guestEnv = [...program.env].map(([k, v]) => `${k}=${v}`);
   const stdinOption = options.stdin;
@@ -135,14 +135,8 @@ export async function createContainer(
   if (typeof stdinOption === 'string' || stdinOption instanceof Uint8Array) stdinBytes = toBytes(stdinOption);
   else if (stdinOption instanceof ReadableStream) {
     // Only a worker can wait for input: in the caller's thread the input must be there first.
-    if (mode === 'vm' && !component) stdinSource = stdinOption;
+    if (mode === 'vm') stdinSource = stdinOption;
     else stdinBytes = await raceAbort(readAll(stdinOption), signal, what);
-  }
-  if (component && stdinOption === 'pipe') {
-    throw new RuntimeError(
-      'ERR_NOT_SUPPORTED',
-      "stdin 'pipe' is not supported for components yet: pass bytes",
-    );
   }
   const stdinPipe = stdinOption === 'pipe' || stdinSource !== undefined;
   const stdin: InputSpec | undefined = stdinPipe ? 'pipe' : stdinBytes;
@@ -150,44 +144,36 @@ export async function createContainer(
   const stderr = outputSpec(options.stderr);
   const workdir = program.workdir;
   const id = newId();
+  const common = {
+    module: guest,
+    args,
+    env: guestEnv,
+    workdir,
+    ...(stdin !== undefined ? { stdin } : {}),
+    ...(stdout !== undefined ? { stdout } : {}),
+    ...(stderr !== undefined ? { stderr } : {}),
+    ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
+  } satisfies ContainerSpec;
   let launch: () => ReturnType<IsolationDriver['start']>;
   let fs: ContainerFs;
 
-  if (mode === 'vm' && !component) {
-    const staging: MemFs | Overlay = program.root ?? new MemFs();
-    const staged = new Map<string, Uint8Array>();
-    let started = false;
-    fs = treeFs(() => staging.root, {
-      gate: (access, op, path) => {
-        if (started) throw vmRefusal(op, path, 'once it started, its file system lives in its worker');
-        if (access === 'mutate')
-          throw vmRefusal(op, path, 'before start, only writeFile is staged for the worker');
-        if (access === 'write' && !staged.has(path) && existsIn(staging, path)) {
-          throw vmRefusal(op, path, 'replacing an image file needs shared isolation');
-        }
-      },
-      onWrite: (path, bytes) => staged.set(path, bytes),
-    });
+  if (mode === 'vm') {
+    const view = vmFs(program.root ?? new MemFs(), id);
+    fs = view.fs;
     await writeFiles(fs, options.files);
     const layers = program.layers ? await raceAbort(program.layers(), signal, what) : undefined;
     launch = () => {
-      started = true;
       const spec: ContainerSpec = {
-        module: guest!,
-        args,
-        env: guestEnv,
-        workdir,
-        ...(staged.size ? { files: Object.fromEntries(staged) } : {}),
+        ...common,
+        ...(view.staged.size ? { files: Object.fromEntries(view.staged) } : {}),
         ...(mounts.host.length ? { hostMounts: mounts.host } : {}),
         ...(layers?.length ? { layers } : {}),
         ...(options.tmpfs?.length ? { tmpfs: options.tmpfs } : {}),
         ...(options.readOnly ? { readOnly: true } : {}),
-        ...(stdin !== undefined ? { stdin } : {}),
-        ...(stdout !== undefined ? { stdout } : {}),
-        ...(stderr !== undefined ? { stderr } : {}),
-        ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
+        // The root lives in the worker: its writable layer comes back for `fs` after exit.
+        returnUpper: true,
       };
-      return env.driver('vm').start(spec);
+      return view.started(env.driver('vm').start(spec));
     };
   } else {
     const root: MemFs | Overlay = program.root ?? new MemFs();
@@ -199,39 +185,15 @@ export async function createContainer(
     buildRootfs({ root, mounts: live, workdir });
     fs = treeFs(() => root.root);
     await writeFiles(fs, options.files);
-    launch = component
-      ? () =>
-          launchComponent({
-            bytes: program.bytes!,
-            cache: env.componentCache,
-            args,
-            env: guestEnv,
-            preopens: buildRootfs({ root, workdir, ...(options.readOnly ? { readOnly: true } : {}) })
-              .preopens,
-            ...(stdinBytes ? { stdin: stdinBytes } : {}),
-            stdout: stdout === undefined ? false : stdout === 'pipe' ? true : outputCallback(stdout),
-            stderr: stderr === undefined ? false : stderr === 'pipe' ? true : outputCallback(stderr),
-          })
-      : () =>
-          env.driver('shared').start({
-            module: guest!,
-            args,
-            env: guestEnv,
-            workdir,
-            root,
-            ...(options.readOnly ? { readOnly: true } : {}),
-            ...(stdin !== undefined ? { stdin } : {}),
-            ...(stdout !== undefined ? { stdout } : {}),
-            ...(stderr !== undefined ? { stderr } : {}),
-            ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
-          });
+    launch = () =>
+      env.driver('shared').start({ ...common, root, ...(options.readOnly ? { readOnly: true } : {}) });
   }
   throwIfAborted(signal, what);
   let untrack = (): void => {};
   const container = new Container({
     id,
     ...(program.image ? { image: program.image } : {}),
-    isolation: component ? 'component' : mode,
+    isolation: mode,
     fs,
     launch,
     stdinPipe,
@@ -242,27 +204,4 @@ export async function createContainer(
   });
   untrack = env.track(container);
   return container;
-}
-
-function outputCallback(spec: OutputSpec): (chunk: Uint8Array) => void {
-  if (typeof spec === 'function') return spec;
-  if (spec === 'pipe') throw new RuntimeError('ERR_INVALID_ARGUMENT', 'unexpected pipe');
-  return (chunk) => spec.write(chunk);
-}
-
-function existsIn(root: MemFs | Overlay, path: string): boolean {
-  try {
-    const relative = path.replace(/^\/+/, '') || '.';
-    return lookup(root.root, relative, { follow: true, root: root.root }).node !== undefined;
-  } catch (error) {
-    if (error instanceof FsError) return false;
-    throw error;
-  }
-}
-
-function vmRefusal(op: string, path: string, why: string): RuntimeError {
-  return new RuntimeError(
-    'ERR_NOT_SUPPORTED',
-    `${op} ${path}: the container runs in vm isolation, and ${why}`,
-  );
 }

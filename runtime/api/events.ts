@@ -14,7 +14,7 @@ export type RuntimeEvent =
   | { type: 'pull-start'; ref: string }
   | { type: 'pull'; ref: string; event: PullEvent }
   | { type: 'pull-end'; ref: string; digest?: string; error?: { code: string; message: string } }
-  | { type: 'create'; id: string; image?: string; isolation: IsolationMode | 'component' }
+  | { type: 'create'; id: string; image?: string; isolation: IsolationMode }
   | { type: 'start'; id: string }
   | { type: 'exit'; id: string; exit: ExitStatus }
   | { type: 'error'; id: string; error: { code: string; message: string } };

@@ -6,7 +6,7 @@ import { detectWasm } from '../engine/detect.js';
 import { parseDuration, parseIsolation, parseSize } from '../isolation/limits.js';
 import { prepareModule } from '../isolation/module.js';
 import { createSharedDriver } from '../isolation/shared.js';
-import type { ContainerSpec, Guest, IsolationDriver } from '../isolation/types.js';
+import type { ContainerExit, ContainerSpec, Guest, IsolationDriver } from '../isolation/types.js';
 import { createVmDriver } from '../isolation/vm.js';
 import { mountHostDir } from '../platform/node/host-dir.js';
 import { nodeInterrupter } from '../platform/node/interrupt.js';
@@ -23,7 +23,7 @@ export interface IsolationFlags {
 export interface IsolatedRun
   extends Pick<
     ContainerSpec,
-    'args' | 'env' | 'workdir' | 'hostMounts' | 'layers' | 'root' | 'tmpfs' | 'readOnly'
+    'args' | 'env' | 'workdir' | 'hostMounts' | 'layers' | 'root' | 'tmpfs' | 'readOnly' | 'returnUpper'
   > {
   /** A preview1 module or a preview2 component (told apart by the header). */
   bytes: Uint8Array;
@@ -54,7 +54,13 @@ export function parseIsolationFlags(flags: IsolationFlags): {
   };
 }
 
-export async function runIsolated(run: IsolatedRun, flags: IsolationFlags): Promise<number> {
+/** The exit status for the process, and the container's writable layer when it was asked for. */
+export interface IsolatedResult {
+  exitCode: number;
+  upperTar?: Uint8Array[];
+}
+
+export async function runIsolated(run: IsolatedRun, flags: IsolationFlags): Promise<IsolatedResult> {
   const { mode, memoryLimit, timeoutMs } = parseIsolationFlags(flags);
   const limit = memoryLimit === undefined ? {} : { memoryLimit };
   const guest: Guest =
@@ -71,6 +77,7 @@ export async function runIsolated(run: IsolatedRun, flags: IsolationFlags): Prom
     ...(run.root ? { root: run.root } : {}),
     ...(run.tmpfs?.length ? { tmpfs: run.tmpfs } : {}),
     ...(run.readOnly ? { readOnly: true } : {}),
+    ...(run.returnUpper ? { returnUpper: true } : {}),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
   const driver: IsolationDriver =
@@ -126,11 +133,11 @@ async function prepareComponentGuest(bytes: Uint8Array, limit: { memoryLimit?: n
   return prepareComponent(bytes, { ...limit, cache: nodeComponentCache(process.env) });
 }
 
-function report(exit: { exitCode: number; reason: string; message?: string }): number {
+function report(exit: ContainerExit): IsolatedResult {
   if (exit.reason === 'timeout' || exit.reason === 'killed') {
     writeSync(2, `wasmbox: ${exit.message ?? exit.reason}\n`);
   }
-  return exit.exitCode & 0xff;
+  return { exitCode: exit.exitCode & 0xff, ...(exit.upperTar ? { upperTar: exit.upperTar } : {}) };
 }
 
 /** Forwards the host's stdin to the worker as it arrives; the guest blocks in its worker meanwhile. */

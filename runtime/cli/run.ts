@@ -1,6 +1,6 @@
 // `wasmbox run`: runs a WASI program — a .wasm file or an image — as a one-shot container.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkNameFree, keepContainer } from '../container/keep.js';
 import { buildRootfs, type MountSpec } from '../container/rootfs.js';
@@ -174,9 +174,13 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
       );
     }
   }
-  const keep = flags.name === undefined ? undefined : await prepareKeep(flags.name, program, flags);
-  const exitCode = await execute(program, module, volumes, flags);
+  const keep = flags.name === undefined ? undefined : await prepareKeep(flags.name, program);
+  const { exitCode, upperTar } = await execute(program, module, volumes, flags, keep !== undefined);
   if (keep && program.image) {
+    // vm: the worker returned the layer; none after a kill or timeout (it went with the worker).
+    if (parseIsolationFlags(flags).mode === 'vm' && !upperTar) {
+      writeSync(2, `wasmbox: ${flags.name}: kept without its writes: they ended with its killed worker\n`);
+    }
     await keepContainer(
       keep,
       {
@@ -184,7 +188,7 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
         image: program.image.image,
         command: program.image.command,
         exitCode,
-        overlay: program.image.root,
+        ...(upperTar ? { upperTar } : { overlay: program.image.root }),
         created: program.created,
       },
       { createHasher: nodeSha256 },
@@ -194,17 +198,11 @@ async function run(target: string, args: string[], flags: RunFlags): Promise<num
 }
 
 /** `--name`: checked before the guest starts, so a taken name costs no run. */
-async function prepareKeep(name: string, program: Program, flags: RunFlags): Promise<ContainerStore> {
+async function prepareKeep(name: string, program: Program): Promise<ContainerStore> {
   if (!program.image) {
     throw new RuntimeError(
       'ERR_NOT_SUPPORTED',
       '--name keeps containers of images; a .wasm file has no image',
-    );
-  }
-  if (flags.isolation !== undefined && parseIsolationFlags(flags).mode === 'vm') {
-    throw new RuntimeError(
-      'ERR_NOT_SUPPORTED',
-      "--name with --isolation vm is not supported yet: the container's writes stay in its worker",
     );
   }
   const containers = openNodeContainers(process.env);
@@ -217,7 +215,8 @@ async function execute(
   module: WebAssembly.Module | undefined,
   volumes: VolumeSpec[],
   flags: RunFlags,
-): Promise<number> {
+  keep: boolean,
+): Promise<{ exitCode: number; upperTar?: Uint8Array[] }> {
   const stdinGranted = flags.interactive || !process.stdin.isTTY;
   const guestEnv = [...program.env].map(([k, v]) => `${k}=${v}`);
 
@@ -238,6 +237,8 @@ async function execute(
         ...(program.workdir ? { workdir: program.workdir } : {}),
         // A vm worker builds its own image root from the layers; shared mode reuses ours.
         ...(image ? (mode === 'vm' ? { layers: await image.layers() } : { root: image.root }) : {}),
+        // A kept vm container's writes live in its worker: it sends them back with its exit.
+        ...(keep && mode === 'vm' ? { returnUpper: true } : {}),
       },
       flags,
     );
@@ -263,8 +264,8 @@ async function execute(
     const { runComponent } = await import('../component/run.js');
     const { nodeComponentCache } = await import('../platform/node/component-cache.js');
     const result = await runComponent(program.bytes, { ...kernel, cache: nodeComponentCache(process.env) });
-    return result.exitCode & 0xff;
+    return { exitCode: result.exitCode & 0xff };
   }
   const result = runModule(module, kernel);
-  return result.exitCode & 0xff;
+  return { exitCode: result.exitCode & 0xff };
 }

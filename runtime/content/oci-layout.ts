@@ -75,13 +75,16 @@ export class OciLayoutStore implements Store {
   /** Creates the layout's skeleton once; safe when several processes race to do it. */
   async #init(): Promise<void> {
     if (this.#initialised) return;
-    await this.#fs.mkdirp(this.#path('blobs', 'sha256'));
-    await this.#fs.mkdirp(this.#path('ingest'));
-    await this.#fs.createExclusive(
-      this.#path('oci-layout'),
-      encoder.encode('{"imageLayoutVersion":"1.0.0"}'),
-    );
-    if (!(await this.#fs.stat(this.#path('index.json')))) {
+    // Independent steps run together: a pull waits for this before its first blob.
+    await Promise.all([
+      this.#fs.mkdirp(this.#path('blobs', 'sha256')),
+      this.#fs.mkdirp(this.#path('ingest')),
+    ]);
+    const [, index] = await Promise.all([
+      this.#fs.createExclusive(this.#path('oci-layout'), encoder.encode('{"imageLayoutVersion":"1.0.0"}')),
+      this.#fs.stat(this.#path('index.json')),
+    ]);
+    if (!index) {
       await this.#writeAtomic(
         this.#path('index.json'),
         encoder.encode(serialiseIndex({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] })),

@@ -9,7 +9,7 @@ import type { ContainerSpec, GuestComponent, GuestModule } from './types.js';
 export interface WireSpec
   extends Pick<
     ContainerSpec,
-    'args' | 'env' | 'workdir' | 'files' | 'hostMounts' | 'layers' | 'tmpfs' | 'readOnly'
+    'args' | 'env' | 'workdir' | 'files' | 'hostMounts' | 'layers' | 'tmpfs' | 'readOnly' | 'returnUpper'
   > {
   module: GuestModule | GuestComponent;
   stdin: Uint8Array | 'pipe' | undefined;
@@ -25,7 +25,8 @@ export type WorkerToHost =
   | { type: 'out'; fd: 1 | 2; bytes: Uint8Array }
   /** The guest blocks reading stdin until the host fills the control block. */
   | { type: 'stdin'; max: number }
-  | { type: 'exit'; exitCode: number; trap?: string }
+  /** `upperTar`: the writable layer when the spec asked for it (its buffers are transferred). */
+  | { type: 'exit'; exitCode: number; trap?: string; upperTar?: Uint8Array[] }
   /** The container could not run; `fatal` when the worker should not be reused. */
   | { type: 'failed'; error: { code: ErrorCode; message: string }; fatal: boolean };
 

@@ -5,6 +5,7 @@ import type { TranspiledComponent } from '../component/cache.js';
 import { type RunResult, runModule } from '../engine/run.js';
 import { isRuntimeError, RuntimeError } from '../errors.js';
 import type { LayerTreeCache } from '../unpack/cache.js';
+import type { MemFs } from '../vfs/mem.js';
 import type { Overlay } from '../vfs/overlay.js';
 import { type ByteSink, type ByteSource, bytesSource, discardSink, emptySource } from '../wasi/stdio.js';
 import type { ComponentEngine } from './component-run.js';
@@ -23,6 +24,7 @@ import {
   type KillSignal,
   type OutputSpec,
 } from './types.js';
+import { checkUpperRoot, rootFor, takeUpper } from './upper.js';
 
 export interface SharedDriverOptions {
   /** Needed for `timeoutMs` (Node: the vm module's watchdog); without it a timeout is refused. */
@@ -79,6 +81,7 @@ function startShared(
       'this platform cannot interrupt a guest in shared isolation: use vm',
     );
   }
+  if (spec.returnUpper) checkUpperRoot(spec.root);
   const component = isComponentGuest(spec.module) ? spec.module : undefined;
   const guest = isComponentGuest(spec.module) ? undefined : asGuest(spec.module);
   const stdout = output(spec.stdout);
@@ -125,10 +128,23 @@ function startShared(
 
   const ended = (result: RunResult): void => {
     finish();
+    let upper: { upperTar?: Uint8Array[] } = {};
+    try {
+      const upperTar = spec.returnUpper ? takeUpper(root) : undefined;
+      if (upperTar) upper = { upperTar };
+    } catch (error) {
+      fail(error);
+      return;
+    }
     settle(
       result.trap === undefined
-        ? { exitCode: result.exitCode, reason: 'exit' }
-        : { exitCode: result.exitCode, reason: 'trap', message: `the guest trapped: ${result.trap}` },
+        ? { exitCode: result.exitCode, reason: 'exit', ...upper }
+        : {
+            exitCode: result.exitCode,
+            reason: 'trap',
+            message: `the guest trapped: ${result.trap}`,
+            ...upper,
+          },
     );
   };
   const failed = (error: unknown): void => {
@@ -154,6 +170,7 @@ function startShared(
           })
       : undefined;
     try {
+      root = rootFor(spec.root, image, spec.returnUpper);
       const rootfs = materialise(root ? { ...spec, root } : spec, options.mountHost);
       const kernel = {
         args: spec.args ?? [],
@@ -190,14 +207,16 @@ function startShared(
     if (input) setTimeout(run, 0);
     else run();
   };
-  let root: Overlay | undefined;
+  // The image's overlay once its layers are unpacked; `root` is what the guest runs on.
+  let image: Overlay | undefined;
+  let root: MemFs | Overlay | undefined;
   let loaded: { engine: ComponentEngine; transpiled: TranspiledComponent } | undefined;
   // Unpacking layers and loading a component are asynchronous: the guest starts once both are ready.
   const preparing: Promise<void>[] = [];
   if (spec.layers && !spec.root) {
     preparing.push(
       overlayFromLayers(spec.layers, layerCache).then((overlay) => {
-        root = overlay;
+        image = overlay;
       }),
     );
   }

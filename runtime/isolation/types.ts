@@ -100,6 +100,13 @@ export interface ContainerSpec {
   stderr?: OutputSpec;
   /** Kill the guest this long after start (exit status 137, reason 'timeout'). */
   timeoutMs?: number;
+  /**
+   * Return the container's writable layer with its exit (`ContainerExit.upperTar`) after an exit
+   * or a trap; never after a kill or timeout (a killed worker is gone with it). Without an image
+   * root, the fresh root is then an overlay with no lower layers. A `root` given as a plain MemFs
+   * has no layer to return: refused (ERR_NOT_SUPPORTED). Postable. Default false.
+   */
+  returnUpper?: boolean;
 }
 
 export type KillSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT';
@@ -113,6 +120,12 @@ export interface ContainerExit {
   reason: 'exit' | 'trap' | 'timeout' | 'killed';
   /** One line for the user when the reason is not a plain exit. */
   message?: string;
+  /**
+   * With `spec.returnUpper`, after an exit or a trap: the container's upper layer as an
+   * uncompressed OCI layer tar in chunks (export-upper.ts), to apply over the image's layers
+   * (import-upper.ts `loadUpper`). Mounts are not part of it.
+   */
+  upperTar?: Uint8Array[];
 }
 
 export interface ContainerHandle {

@@ -79,6 +79,7 @@ function toWire(spec: ContainerSpec): WireSpec {
     ...(spec.layers ? { layers: spec.layers } : {}),
     ...(spec.tmpfs ? { tmpfs: spec.tmpfs } : {}),
     ...(spec.readOnly ? { readOnly: true } : {}),
+    ...(spec.returnUpper ? { returnUpper: true } : {}),
   };
 }
 
@@ -160,15 +161,22 @@ function startVm(pool: WorkerPool, spec: ContainerSpec): ContainerHandle {
         wantStdin = message.max;
         answerStdin();
         break;
-      case 'exit':
+      case 'exit': {
+        const upper = message.upperTar ? { upperTar: message.upperTar } : {};
         finish('release', () =>
           settle(
             message.trap === undefined
-              ? { exitCode: message.exitCode, reason: 'exit' }
-              : { exitCode: message.exitCode, reason: 'trap', message: `the guest trapped: ${message.trap}` },
+              ? { exitCode: message.exitCode, reason: 'exit', ...upper }
+              : {
+                  exitCode: message.exitCode,
+                  reason: 'trap',
+                  message: `the guest trapped: ${message.trap}`,
+                  ...upper,
+                },
           ),
         );
         break;
+      }
       case 'failed':
         finish(message.fatal ? 'discard' : 'release', () => fail(RuntimeError.fromJSON(message.error)));
         break;

@@ -205,7 +205,7 @@ export const cases: ApiCase[] = [
     },
   },
   {
-    name: 'vm: fs writes before start reach the worker; after start the fs is refused',
+    name: 'vm: fs writes before start reach the worker; refused while it runs; after exit the image and the writes',
     async run(env) {
       const rt = env.createRuntime();
       try {
@@ -213,10 +213,52 @@ export const cases: ApiCase[] = [
         await c.fs.writeFile('/data/in.txt', 'staged for the worker\n');
         same(await c.fs.readText('/data/in.txt'), 'staged for the worker\n', 'read back before start');
         await failsWith(c.fs.mkdir('/x'), 'ERR_NOT_SUPPORTED', 'mkdir in vm');
+        const imageFiles = await c.fs.readdir('/');
         c.start();
-        await failsWith(c.fs.readFile('/data/in.txt'), 'ERR_NOT_SUPPORTED', 'read after start');
+        await failsWith(c.fs.readFile('/data/in.txt'), 'ERR_NOT_SUPPORTED', 'read while running');
         same(await new Response(c.stdout).text(), 'staged for the worker\n', 'the guest read it');
         same((await c.exit).code, 0, 'code');
+        same(await c.fs.readText('/data/in.txt'), 'staged for the worker\n', 'after exit: the staged file');
+        same(await c.fs.readdir('/'), imageFiles, "after exit: the image's files");
+        // The rebuilt root is the caller's copy: it can be changed like a shared container's.
+        await c.fs.rm('/data', { recursive: true });
+        same(await c.fs.exists('/data/in.txt'), false, 'removed from the copy');
+      } finally {
+        await rt.close();
+      }
+    },
+  },
+  ...modes.map(
+    (isolation): ApiCase => ({
+      name: `${isolation}: after exit, fs shows what the guest wrote`,
+      async run(env) {
+        const rt = env.createRuntime();
+        try {
+          const c = await rt.run(await env.wasm('write-file'), {
+            isolation,
+            files: { '/etc/app.conf': 'x=1' },
+            cwd: '/work',
+          });
+          same((await c.exit).code, 0, 'code');
+          same(await c.fs.readText('/out.txt'), 'written by the guest\n', 'the guest wrote');
+          same(await c.fs.readdir('/'), ['etc', 'out.txt', 'work'], 'root after exit');
+          same(await c.fs.readText('/etc/app.conf'), 'x=1', 'files option');
+        } finally {
+          await rt.close();
+        }
+      },
+    }),
+  ),
+  {
+    name: "vm: a killed container's file system ended with its worker",
+    async run(env) {
+      const rt = env.createRuntime();
+      try {
+        const c = await rt.run(await env.wasm('loop'), { isolation: 'vm', files: { '/a.txt': 'a' } });
+        c.kill();
+        same((await c.exit).reason, 'killed', 'reason');
+        const refused = await failsWith(c.fs.readFile('/a.txt'), 'ERR_NOT_SUPPORTED', 'read after kill');
+        check(refused.message.includes('ended with its worker'), `says why: ${refused.message}`);
       } finally {
         await rt.close();
       }

@@ -34,28 +34,36 @@ function tarOf(files: Record<string, string | Uint8Array>): Buffer {
   }
 }
 
+/**
+ * Writes the scribble image as `latest` into the OCI layout at `dir`; `entry` replaces the
+ * scribble guest (same layers and path), e.g. with one that never ends.
+ */
+export function writeScribbleLayout(dir: string, entry?: Uint8Array): void {
+  const tars = [
+    tarOf({ 'etc/motd': 'from layer 1\n', 'etc/hostname': 'scribble\n' }),
+    tarOf({
+      'scribble.wasm': entry ?? watToBytes(readFileSync(new URL('./scribble.wat', import.meta.url), 'utf8')),
+    }),
+  ];
+  const layers = tars.map((tar) => blob('application/vnd.oci.image.layer.v1.tar+gzip', gzipSync(tar)));
+  const config = blob(
+    'application/vnd.oci.image.config.v1+json',
+    JSON.stringify({
+      architecture: 'wasm',
+      os: 'wasip1',
+      config: { Entrypoint: ['/scribble.wasm'], WorkingDir: '/' },
+      rootfs: { type: 'layers', diff_ids: tars.map((tar) => blob('', tar).digest) },
+    }),
+  );
+  const layout = new Layout(dir);
+  layout.name(layout.manifest(config, layers), 'latest');
+}
+
 /** Builds the scribble image and pushes it as REGISTRY/playground/scribble:latest. */
 export function pushScribble(registry: TestRegistry): string {
   const dir = mkdtempSync(join(tmpdir(), 'wasmbox-scribble-'));
   try {
-    const tars = [
-      tarOf({ 'etc/motd': 'from layer 1\n', 'etc/hostname': 'scribble\n' }),
-      tarOf({
-        'scribble.wasm': watToBytes(readFileSync(new URL('./scribble.wat', import.meta.url), 'utf8')),
-      }),
-    ];
-    const layers = tars.map((tar) => blob('application/vnd.oci.image.layer.v1.tar+gzip', gzipSync(tar)));
-    const config = blob(
-      'application/vnd.oci.image.config.v1+json',
-      JSON.stringify({
-        architecture: 'wasm',
-        os: 'wasip1',
-        config: { Entrypoint: ['/scribble.wasm'], WorkingDir: '/' },
-        rootfs: { type: 'layers', diff_ids: tars.map((tar) => blob('', tar).digest) },
-      }),
-    );
-    const layout = new Layout(dir);
-    layout.name(layout.manifest(config, layers), 'latest');
+    writeScribbleLayout(dir);
     const name = `${registry.host}/playground/scribble:latest`;
     execFileSync('skopeo', ['copy', '-q', ...registry.skopeoDest, `oci:${dir}:latest`, `docker://${name}`]);
     return name;

@@ -184,7 +184,7 @@ describe('the playground', () => {
     expect(errors).toEqual([]);
   });
 
-  it('reaches a registry without CORS through a proxy prefix', async () => {
+  it("reaches a registry without CORS through a proxy prefix; a vm container's writes come back", async () => {
     await page.goto(`${server.url}/`);
     await page.selectOption('#image', '@registry');
     await page.fill('#ref', scribble);
@@ -194,9 +194,18 @@ describe('the playground', () => {
     await card(1).and(page.locator('[data-state=exited]')).waitFor();
     await waitForScreen('scribbled: notes.txt');
     expect(proxy.seen).toContain(`GET /http://${registry.host}/v2/playground/scribble/manifests/latest`);
-    // In vm mode the writes stay in the worker: the browser shows the image's files only.
-    expect(await page.locator('.file[data-path="/etc/motd"]').getAttribute('data-origin')).toBe('layer-1');
-    expect(await page.locator('.file[data-path="/notes.txt"]').count()).toBe(0);
+    // In vm mode the worker sends the writable layer back at exit: the browser shows the writes.
+    const file = (path: string) => page.locator(`.file[data-path="${path}"]`);
+    await file('/notes.txt').waitFor();
+    expect(await file('/notes.txt').getAttribute('data-origin')).toBe('container');
+    expect(await file('/etc/motd').getAttribute('data-origin')).toBe('deleted');
+    await expect.poll(() => file('/etc/hostname').getAttribute('data-origin')).toBe('layer-1');
+    expect(await page.locator('#files .note').textContent()).toContain('sent back at exit');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      file('/notes.txt').locator('button.download').click(),
+    ]);
+    expect(readFileSync(await download.path(), 'utf8')).toBe('written by the container\n');
 
     // Without the proxy the page's fetch is refused by CORS (retried as a network error first).
     await page.fill('#proxy', '');

@@ -2,6 +2,7 @@
 // and the state the diagram, terminal and file browser show (state, kernel, memory, exit status).
 
 import { imageOverlay, readProgramFile } from '../../../runtime/container/image-root.js';
+import { loadUpper } from '../../../runtime/container/import-upper.js';
 import { resolveCommand } from '../../../runtime/container/spec.js';
 import type { Descriptor } from '../../../runtime/core/descriptor.js';
 import { readMemories, WASM_PAGE } from '../../../runtime/engine/memory-limit.js';
@@ -14,7 +15,7 @@ import type {
   IsolationDriver,
   IsolationMode,
 } from '../../../runtime/isolation/types.js';
-import type { Overlay } from '../../../runtime/vfs/overlay.js';
+import { Overlay } from '../../../runtime/vfs/overlay.js';
 import type { ImageLibrary } from './images.js';
 import type { LayerOrigins } from './layer-origins.js';
 
@@ -33,9 +34,13 @@ export interface Container {
   error?: string;
   /** Bytes: the guest's initial memory and its maximum under the cap. */
   memory?: { initial: number; maximum: number };
-  /** shared: the container's own root, live; vm: a view of the image (the writes stay in the worker). */
+  /**
+   * shared: the container's own root, live. vm: a view of the image while the guest runs in its
+   * worker; after an exit or a trap, its root rebuilt here from the layer the worker sent back.
+   */
   root?: Overlay;
-  rootIsLive: boolean;
+  /** What `root` shows: 'live' (shared), 'image' (vm: the image only), 'returned' (vm, exited). */
+  rootView: 'live' | 'image' | 'returned';
   layers: readonly Descriptor[];
   origins?: LayerOrigins;
   handle?: ContainerHandle;
@@ -106,7 +111,7 @@ export async function createContainer(
     argv: command.argv,
     state: 'starting',
     root,
-    rootIsLive: options.mode === 'shared',
+    rootView: options.mode === 'shared' ? 'live' : 'image',
     layers: image.layers,
     ...(declared
       ? {
@@ -132,7 +137,8 @@ export interface StartOptions {
 /**
  * shared: the guest runs on this thread over the container's own overlay (so its writes can be
  * browsed), stdin closed: the page's thread cannot wait for typing. vm: the layer blobs go to the
- * worker, which builds its own root; stdin is a pipe the guest blocks on (Atomics.wait).
+ * worker, which builds its own root and returns its writable layer at exit; stdin is a pipe the
+ * guest blocks on (Atomics.wait).
  */
 export async function startContainer(container: Container, options: StartOptions): Promise<ContainerHandle> {
   const { image, library } = options;
@@ -157,7 +163,20 @@ export async function startContainer(container: Container, options: StartOptions
           bytes: await library.store.read(layer.digest),
         })),
       );
-  return options.driver.start({ ...base, layers, stdin: 'pipe' });
+  // The worker sends the writable layer back with the exit, for the file browser (adoptUpper).
+  return options.driver.start({ ...base, layers, stdin: 'pipe', returnUpper: true });
+}
+
+/**
+ * vm: puts the layer the worker returned with `exit` over the image's trees, so the file browser
+ * shows what the container wrote and deleted. Nothing comes back after a kill or timeout.
+ */
+export async function adoptUpper(container: Container, exit: ContainerExit): Promise<void> {
+  if (container.mode !== 'vm' || !exit.upperTar || !container.root) return;
+  const root = new Overlay({ lowers: container.root.lowers });
+  await loadUpper(root, exit.upperTar, `the writable layer of ${container.name}`);
+  container.root = root;
+  container.rootView = 'returned';
 }
 
 export function describeExit(exit: ContainerExit): string {

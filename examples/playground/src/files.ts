@@ -59,7 +59,7 @@ export function renderFiles(
     return;
   }
   const root = container.root;
-  const changes = container.rootIsLive ? diff(root) : [];
+  const changes = container.rootView === 'image' ? [] : diff(root);
   const changed = new Map(changes.map((c) => [c.path, c.kind]));
   const rows: Row[] = [];
   walk(root.root, '', 0, rows);
@@ -91,9 +91,14 @@ export function renderFiles(
       ' by the container',
     ),
   );
-  const note = container.rootIsLive
-    ? `shared isolation: the container's own copy-on-write root, ${container.state === 'running' ? 'live' : 'as it left it'}.`
-    : 'vm isolation: the root lives in the container’s worker; shown here are the image’s files (the writes stay in the worker).';
+  const note =
+    container.rootView === 'live'
+      ? `shared isolation: the container's own copy-on-write root, ${container.state === 'running' ? 'live' : 'as it left it'}.`
+      : container.rootView === 'returned'
+        ? 'vm isolation: the root as the container left it, rebuilt here from the image and the writable layer its worker sent back at exit.'
+        : container.state === 'running' || container.state === 'starting'
+          ? 'vm isolation: the root lives in the container’s worker; shown here are the image’s files until it exits.'
+          : 'vm isolation: the container’s writes ended with its worker (killed or failed); shown here are the image’s files.';
 
   const list = h(
     'div',

@@ -8,7 +8,14 @@ import { createSharedDriver } from '../../../runtime/isolation/shared.js';
 import type { IsolationMode } from '../../../runtime/isolation/types.js';
 import { createVmDriver, type VmDriver } from '../../../runtime/isolation/vm.js';
 import { browserWorkerFactory } from '../../../runtime/platform/browser/worker.js';
-import { type Container, createContainer, describeExit, GuestCache, startContainer } from './containers.js';
+import {
+  adoptUpper,
+  type Container,
+  createContainer,
+  describeExit,
+  GuestCache,
+  startContainer,
+} from './containers.js';
 import { renderDiagram } from './diagram.js';
 import { byId, h } from './dom.js';
 import { renderFiles } from './files.js';
@@ -256,6 +263,9 @@ class Playground {
       const output = session.attach(handle);
       try {
         const exit = await handle.exit;
+        await adoptUpper(made, exit).catch((error: unknown) =>
+          session.note(`[its files could not be read back: ${message(error)}]`),
+        );
         made.exit = exit;
         made.state = exit.reason === 'killed' || exit.reason === 'timeout' ? 'killed' : 'exited';
         await output;
