@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +112,11 @@ async function main(): Promise<void> {
     ].join('\n');
     const header = `# Pull benchmark\n\nImage: one ~30 MB layer (random bytes) + two layers of 2000 small files each, pulled from a\nloopback docker-registry (CNCF distribution 2.8) into an empty directory; each run is a fresh process.\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the end, ${new Date().toISOString().slice(0, 10)}. Medians of ${runs}. \`npm run bench:pull\`.\n\n`;
     console.log(table);
-    writeFileSync(join(root, 'bench', 'PULL.md'), `${header}${table}\n`);
+    // A hand-kept '## History' section (earlier results, what changed) survives a new run.
+    const file = join(root, 'bench', 'PULL.md');
+    const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const history = previous.indexOf('\n## History');
+    writeFileSync(file, `${header}${table}\n${history >= 0 ? previous.slice(history) : ''}`);
   } finally {
     await registry.stop();
     rmSync(work, { recursive: true, force: true });

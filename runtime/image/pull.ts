@@ -15,7 +15,7 @@ import { type Digest, digestOf, type HasherFactory, nobleSha256 } from '../core/
 import { mapLimit } from '../core/pool.js';
 import { RuntimeError } from '../errors.js';
 import { formatReference, type ImageReference, parseReference } from '../reference/reference.js';
-import { RegistryClient } from '../registry/client.js';
+import { type BlobSink, RegistryClient } from '../registry/client.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { archiveSource } from './archive.js';
@@ -134,12 +134,87 @@ async function fetchBlob(
     await writer.commit();
   } catch (error) {
     await writer.abort().catch(() => {});
-    if (error instanceof RuntimeError && !error.message.includes(name)) {
-      throw new RuntimeError(error.code, `${name}: ${error.message}`, { cause: error });
-    }
-    throw error;
+    throw withImageName(error, name);
   }
   onProgress?.({ ...base, type: 'blob', status: 'done' });
+}
+
+/** Configs bigger than this are not parsed (and stream to the store like a layer). */
+const maxConfigBytes = 1 << 20;
+
+function withImageName(error: unknown, name: string): unknown {
+  if (error instanceof RuntimeError && !error.message.includes(name)) {
+    return new RuntimeError(error.code, `${name}: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * A small blob's bytes: from the store when it has them, else downloaded into memory and
+ * verified there. The store's ingest is opened while the bytes download (off the critical path);
+ * `stored` is the write and commit of the verified bytes, already started.
+ */
+async function configBytes(
+  store: ContentStore,
+  source: ImageSource,
+  desc: Descriptor,
+  name: string,
+  hasher: HasherFactory,
+  onProgress?: (event: PullEvent) => void,
+): Promise<{ data: Uint8Array; stored?: Promise<void> }> {
+  const base = { digest: desc.digest, size: desc.size, role: 'config' } as const;
+  const have = await store.info(desc.digest);
+  if (have && have.size === desc.size) {
+    onProgress?.({ ...base, type: 'blob', status: 'exists' });
+    return { data: await store.read(desc.digest) };
+  }
+  onProgress?.({ ...base, type: 'blob', status: 'downloading' });
+  const opening = store.writer({ digest: desc.digest, size: desc.size });
+  opening.catch(() => {});
+  let chunks: Uint8Array[] = [];
+  let offset = 0;
+  const sink: BlobSink = {
+    get offset() {
+      return offset;
+    },
+    write: async (chunk) => {
+      chunks.push(chunk);
+      offset += chunk.length;
+    },
+    reset: async () => {
+      chunks = [];
+      offset = 0;
+    },
+  };
+  let data = new Uint8Array(0);
+  try {
+    await source.blob(
+      desc,
+      sink,
+      onProgress ? (bytes) => onProgress({ type: 'bytes', digest: desc.digest, bytes }) : undefined,
+    );
+    data = new Uint8Array(offset);
+    let at = 0;
+    for (const chunk of chunks) {
+      data.set(chunk, at);
+      at += chunk.length;
+    }
+    verify(data, desc, `config ${desc.digest} of ${name}`, hasher);
+  } catch (error) {
+    await opening.then((writer) => writer.abort()).catch(() => {});
+    throw withImageName(error, name);
+  }
+  onProgress?.({ ...base, type: 'blob', status: 'done' });
+  const stored = opening.then(async (writer) => {
+    try {
+      await writer.write(data);
+      await writer.commit();
+    } catch (error) {
+      await writer.abort().catch(() => {});
+      throw withImageName(error, name);
+    }
+  });
+  return { data, stored };
 }
 
 /** Pulls an image into the store and records it under its canonical name; returns the record. */
@@ -183,46 +258,73 @@ export async function pullImage(
   const manifest: ImageManifest = parsed;
   const packaging = classifyPackaging(manifest, name);
 
-  // The config first: for a single-manifest image it says the platform, checked before layers.
-  await fetchBlob(options.store, source, manifest.config, 'config', name, options.onProgress);
-  let config: ImageConfig | undefined;
-  if (manifest.config.mediaType.endsWith('json') && manifest.config.size <= 1 << 20) {
+  // The config is parsed before any layer starts (its platform decides), so a small one is
+  // fetched into memory and verified there; its store write runs along with the layers.
+  let storingConfig: Promise<void> = Promise.resolve();
+  const fetchConfig = async (): Promise<ImageConfig | undefined> => {
+    const desc = manifest.config;
+    if (!desc.mediaType.endsWith('json') || desc.size > maxConfigBytes) {
+      await fetchBlob(options.store, source, desc, 'config', name, options.onProgress);
+      return undefined;
+    }
+    const bytes = await configBytes(options.store, source, desc, name, hasher, options.onProgress);
+    if (bytes.stored) {
+      storingConfig = bytes.stored;
+      // Awaited with the layers; a failure before then must not be an unhandled rejection.
+      storingConfig.catch(() => {});
+    }
     try {
-      config = parseImageConfig(await options.store.read(manifest.config.digest), `config of ${name}`);
+      return parseImageConfig(bytes.data, `config of ${name}`);
     } catch (error) {
       if (packaging === 'image') throw error;
+      return undefined;
     }
-  }
-  if (!platform && config?.os && config.architecture) {
-    platform = {
-      os: config.os,
-      architecture: config.architecture,
-      ...(config.variant ? { variant: config.variant } : {}),
-    };
-  }
-  if (packaging === 'image' && !(platform && isWasmPlatform(platform))) {
-    throw new RuntimeError(
-      'ERR_NOT_WASM',
-      `${name}: an image for ${formatPlatform(platform)}, not a wasm platform`,
+  };
+  const fetchLayers = () =>
+    mapLimit(manifest.layers, options.concurrency ?? 3, (layer) =>
+      fetchBlob(options.store, source, layer, 'layer', name, options.onProgress),
     );
-  }
-  if (wanted && platform && (platform.os !== wanted.os || platform.architecture !== wanted.architecture)) {
-    throw new RuntimeError(
-      'ERR_NO_MATCHING_PLATFORM',
-      `${name}: the image is for ${formatPlatform(platform)}, not ${formatPlatform(wanted)}`,
-    );
-  }
-  options.onProgress?.({
-    type: 'resolved',
-    name,
-    digest: manifestDigest,
-    platform: platform ? formatPlatform(platform) : 'any',
-    packaging,
-  });
+  const checkPlatform = (found: Platform | undefined): void => {
+    if (packaging === 'image' && !(found && isWasmPlatform(found))) {
+      throw new RuntimeError(
+        'ERR_NOT_WASM',
+        `${name}: an image for ${formatPlatform(found)}, not a wasm platform`,
+      );
+    }
+    if (wanted && found && (found.os !== wanted.os || found.architecture !== wanted.architecture)) {
+      throw new RuntimeError(
+        'ERR_NO_MATCHING_PLATFORM',
+        `${name}: the image is for ${formatPlatform(found)}, not ${formatPlatform(wanted)}`,
+      );
+    }
+    options.onProgress?.({
+      type: 'resolved',
+      name,
+      digest: manifestDigest,
+      platform: found ? formatPlatform(found) : 'any',
+      packaging,
+    });
+  };
 
-  await mapLimit(manifest.layers, options.concurrency ?? 3, (layer) =>
-    fetchBlob(options.store, source, layer, 'layer', name, options.onProgress),
-  );
+  let config: ImageConfig | undefined;
+  if (platform) {
+    // The index named the platform: check it now and fetch the config along with the layers.
+    checkPlatform(platform);
+    [config] = await Promise.all([fetchConfig(), fetchLayers()]);
+    await storingConfig;
+  } else {
+    // A single manifest: only its config says the platform, checked before any layer download.
+    config = await fetchConfig();
+    if (config?.os && config.architecture) {
+      platform = {
+        os: config.os,
+        architecture: config.architecture,
+        ...(config.variant ? { variant: config.variant } : {}),
+      };
+    }
+    checkPlatform(platform);
+    await Promise.all([storingConfig, fetchLayers()]);
+  }
 
   // Docker v2 manifests are stored in their OCI form so skopeo and umoci can read the store.
   const stored = toOciManifest(manifest);

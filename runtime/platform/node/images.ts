@@ -1,5 +1,5 @@
 // Node wiring for images: the on-disk store under $WASMBOX_HOME (default: the XDG cache dir),
-// undici's fetch (Node's own; the undici package for an extra CA), and Docker's credentials.
+// a node:http registry transport (an extra CA for private registries), and Docker's credentials.
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -9,6 +9,7 @@ import { RuntimeError } from '../../errors.js';
 import { type CredentialSource, credentialsFromConfig } from '../../registry/credentials.js';
 import { nodeFileApi } from './file-api.js';
 import { nodeSha256 } from './hash.js';
+import { createHttpFetch } from './http-fetch.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -28,17 +29,13 @@ export function openNodeStore(env: Env): OciLayoutStore {
 }
 
 /**
- * undici's fetch. `caFile` (or `$WASMBOX_REGISTRY_CA`) adds a PEM bundle to the trusted CAs,
- * for registries with a private CA.
+ * The registry transport: node:http/https (http-fetch.ts), not undici, because most of a CLI
+ * pull is start-up and undici's fetch costs ~20 ms to load plus slower bodies. `caFile` (or
+ * `$WASMBOX_REGISTRY_CA`) adds a PEM bundle to the trusted CAs, for registries with a private CA.
  */
 export async function nodeFetch(env: Env, caFile?: string): Promise<typeof fetch> {
   const file = caFile ?? env.WASMBOX_REGISTRY_CA;
-  if (!file) {
-    // Node's global fetch is undici too, compiled into Node's code cache: it loads in ~20 ms
-    // where the undici package takes ~85 ms (Node 20): most of a CLI pull is start-up.
-    const nodeOwn = globalThis.fetch;
-    return (input, init) => nodeOwn(input, init);
-  }
+  if (!file) return createHttpFetch();
   let ca: string;
   try {
     ca = await readFile(file, 'utf8');
@@ -48,14 +45,7 @@ export async function nodeFetch(env: Env, caFile?: string): Promise<typeof fetch
       `cannot read the CA file ${file}: ${(error as Error).message}`,
     );
   }
-  // Only the package's Agent takes extra CAs: loaded here, not by pulls that do not need it.
-  const [{ Agent, fetch: undiciFetch }, { rootCertificates }] = await Promise.all([
-    import('undici'),
-    import('node:tls'),
-  ]);
-  const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] }, connections: 16 });
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as string, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+  return createHttpFetch({ ca });
 }
 
 /** Docker's config file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
