@@ -4,6 +4,7 @@
 
 import type { ComponentCache } from '../component/cache.js';
 import { buildRootfs, type MountSpec } from '../container/rootfs.js';
+import { readAllBytes as readAll } from '../core/bytes.js';
 import { digestOf } from '../core/digest.js';
 import { RuntimeError } from '../errors.js';
 import { prepareModule } from '../isolation/module.js';
@@ -43,24 +44,6 @@ function newId(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join(
     '',
   );
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (const reader = stream.getReader(); ; ) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    total += value.length;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function guestModule(env: CreateEnv, program: Program, limits: Limits): Promise<GuestModule> {

@@ -1,27 +1,9 @@
 // `runtime.exec`: run to the end and hand back the exit with all output, as bytes and as text.
 
+import { readAllBytes as drain } from '../core/bytes.js';
 import { abortError } from './abort.js';
 import type { Container } from './container.js';
 import type { RuntimeExecResult } from './options.js';
-
-async function drain(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    total += value.length;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
 
 /**
  * Reads both streams while the guest runs (a vm guest waits once 1 MiB is unread), then waits

@@ -3,6 +3,7 @@
 // no name, mtime 0). Returns the blob, its descriptor and the diff_id the config lists.
 
 import { gzipSync } from 'fflate';
+import { concatBytes as concat } from '../core/bytes.js';
 import type { Descriptor } from '../core/descriptor.js';
 import { type Digest, type HasherFactory, nobleSha256 } from '../core/digest.js';
 import { MediaTypes } from '../core/media-types.js';
@@ -47,16 +48,6 @@ export interface PackedLayer {
   blob: Uint8Array;
   /** The uncompressed tar (applied to the build's own view of the image). */
   tar: Uint8Array;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Reads and clamps the memory limits declared in a core module's binary (`--memory`): the only way
 // to cap a memory the module defines itself, since the engine takes its maximum from the binary.
 
+import { concatBytes as concat } from '../core/bytes.js';
 import { RuntimeError } from '../errors.js';
 
 /** Bytes per WebAssembly page. */
@@ -220,16 +221,6 @@ export function limitMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
     parts.push(Uint8Array.from([s.id, ...uleb(size)]), ...body);
   }
   return concat(parts);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The page cap for a byte limit: whole pages that fit in it. */

@@ -3,6 +3,7 @@
 
 import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
+import { readAllBytes } from '../../core/bytes.js';
 import { RuntimeError } from '../../errors.js';
 
 export interface HttpFetchOptions {
@@ -72,22 +73,7 @@ class HttpResponse {
   }
   async bytes(): Promise<Uint8Array> {
     if (!this.body) return new Uint8Array(0);
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const reader = this.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
-    }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return readAllBytes(this.body);
   }
   async arrayBuffer(): Promise<ArrayBuffer> {
     return (await this.bytes()).buffer as ArrayBuffer;
