@@ -5,12 +5,15 @@ import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:h
 import type { Agent as HttpsAgent } from 'node:https';
 import { readAllBytes } from '../../core/bytes.js';
 import { RuntimeError } from '../../errors.js';
+import { type Connect, type RawReply, rawGet } from './raw-http.js';
 
 export interface HttpFetchOptions {
   /** Extra PEM CA certificates trusted for https, on top of Node's bundled roots. */
   ca?: string;
   /** Sockets per origin (default 16). */
   maxSockets?: number;
+  /** Blob GETs over plain http use raw-http.ts (default true); false sends them through node:http. */
+  rawBlobs?: boolean;
 }
 
 type Transport = {
@@ -24,11 +27,8 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 /** Response headers, read-only, with the `Headers` lookups the client uses. */
 class ResponseHeaders {
   readonly #map: Map<string, string>;
-  constructor(raw: IncomingMessage['headers']) {
-    this.#map = new Map();
-    for (const [name, value] of Object.entries(raw)) {
-      if (value !== undefined) this.#map.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
+  constructor(map: Map<string, string>) {
+    this.#map = map;
   }
   get(name: string): string | null {
     return this.#map.get(name.toLowerCase()) ?? null;
@@ -56,14 +56,13 @@ class HttpResponse {
   readonly redirected: boolean;
   readonly type = 'basic';
   readonly body: ReadableStream<Uint8Array> | null;
-  constructor(res: IncomingMessage, url: string, redirected: boolean, hasBody: boolean) {
-    this.status = res.statusCode ?? 0;
-    this.statusText = res.statusMessage ?? '';
-    this.headers = new ResponseHeaders(res.headers);
+  constructor(reply: RawReply, url: string, redirected: boolean) {
+    this.status = reply.status;
+    this.statusText = reply.statusText;
+    this.headers = new ResponseHeaders(reply.headers);
     this.url = url;
     this.redirected = redirected;
-    this.body = hasBody ? bodyStream(res) : null;
-    if (!hasBody) res.resume();
+    this.body = reply.body;
   }
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;
@@ -154,6 +153,21 @@ function bodyBytes(
   throw new RuntimeError('ERR_NOT_SUPPORTED', 'this HTTP transport sends only byte, string or form bodies');
 }
 
+/** node:http's response in raw-http.ts's shape (the body stream only when the request can have one). */
+function fromIncoming(res: IncomingMessage, hasBody: boolean): RawReply {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  if (!hasBody) res.resume();
+  return {
+    status: res.statusCode ?? 0,
+    statusText: res.statusMessage ?? '',
+    headers,
+    body: hasBody ? bodyStream(res) : null,
+  };
+}
+
 /** What a fetch failure looks like: a TypeError whose `cause` is the socket's error. */
 function fetchFailed(cause: unknown): TypeError {
   return new TypeError('fetch failed', { cause });
@@ -168,6 +182,8 @@ function fetchFailed(cause: unknown): TypeError {
  */
 export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
   const maxSockets = options.maxSockets ?? 16;
+  const rawBlobs = options.rawBlobs ?? true;
+  let net: Promise<Connect> | undefined;
   let http: Promise<Transport> | undefined;
   let https: Promise<Transport> | undefined;
   // Each protocol's module loads on first use: loopback registries never pay for TLS.
@@ -194,6 +210,35 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
   };
 
   const once = async (
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RawReply> => {
+    // Blob bodies are most of a pull's bytes: over plain http they skip node:http (raw-http.ts).
+    // Everything else keeps node:http's keep-alive sockets; https stays there too.
+    if (
+      rawBlobs &&
+      method === 'GET' &&
+      !body &&
+      url.protocol === 'http:' &&
+      url.pathname.includes('/blobs/')
+    ) {
+      net ??= import('node:net').then((m) => (o) => m.connect(o));
+      const connect = await net;
+      signal?.throwIfAborted();
+      try {
+        return await rawGet(connect, url, headers, signal);
+      } catch (error) {
+        throw signal?.aborted ? signal.reason : fetchFailed(error);
+      }
+    }
+    const res = await incoming(url, method, headers, body, signal);
+    return fromIncoming(res, method !== 'HEAD' && !nullBodyStatuses.has(res.statusCode ?? 0));
+  };
+
+  const incoming = async (
     url: URL,
     method: string,
     headers: Record<string, string>,
@@ -241,10 +286,10 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
     let follows = 0;
     for (;;) {
       const res = await once(url, method, headers, body, signal);
-      const status = res.statusCode ?? 0;
-      const location = res.headers.location;
+      const status = res.status;
+      const location = res.headers.get('location');
       if (mode !== 'manual' && status >= 300 && status < 400 && status !== 304 && location) {
-        res.resume();
+        await res.body?.cancel();
         if (mode === 'error') throw fetchFailed(new Error(`redirect to ${location}`));
         if (++follows > maxFollow) throw fetchFailed(new Error('too many redirects'));
         const next = new URL(location, url);
@@ -257,8 +302,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
         url = next;
         continue;
       }
-      const hasBody = method !== 'HEAD' && !nullBodyStatuses.has(status);
-      return new HttpResponse(res, url.href, follows > 0, hasBody) as unknown as Response;
+      return new HttpResponse(res, url.href, follows > 0) as unknown as Response;
     }
   };
   return httpFetch as typeof fetch;
