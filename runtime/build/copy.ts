@@ -2,6 +2,7 @@
 // destination the way docker does, and fills one layer with the result. ADD also extracts local
 // tar, tar.gz and tar.zst archives into the destination directory.
 
+import { collectBytes as collect } from '../core/bytes.js';
 import { RuntimeError } from '../errors.js';
 import { decompress, sniffCompression } from '../unpack/decompress.js';
 import { chunksOf } from '../unpack/source.js';
@@ -168,22 +169,6 @@ function looksLikeTar(bytes: Uint8Array): boolean {
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : bytes[i]!;
   return stored === sum;
-}
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk.slice());
-    length += chunk.length;
-  }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /**

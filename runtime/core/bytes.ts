@@ -24,3 +24,14 @@ export async function readAllBytes(stream: ReadableStream<Uint8Array>): Promise<
   }
   return concatBytes(chunks, total);
 }
+
+/** Gathers an async iterable of chunks into one buffer (each chunk copied: producers may reuse theirs). */
+export async function collectBytes(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk.slice());
+    total += chunk.length;
+  }
+  return concatBytes(parts, total);
+}

@@ -2,6 +2,7 @@
 // into memory once and served as a read-only layout, so the `oci:` source pulls from it unchanged.
 
 import type { FileApi } from '../content/file-api.js';
+import { collectBytes as collect } from '../core/bytes.js';
 import { RuntimeError } from '../errors.js';
 import type { LayoutReference } from '../reference/reference.js';
 import { readTar } from '../unpack/tar.js';
@@ -9,22 +10,6 @@ import { type ImageSource, layoutSource } from './source.js';
 
 /** Archives larger than this are refused (they are held in memory). */
 const maxArchiveBytes = 4 * 1024 ** 3;
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk.slice());
-    length += chunk.length;
-  }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /**
  * Reads the archive's regular files into a read-only FileApi where they appear under `root`

@@ -15,7 +15,7 @@ import { type Digest, digestOf, type HasherFactory, nobleSha256 } from '../core/
 import { mapLimit } from '../core/pool.js';
 import { RuntimeError } from '../errors.js';
 import { formatReference, type ImageReference, parseReference } from '../reference/reference.js';
-import { type BlobSink, RegistryClient } from '../registry/client.js';
+import { type BlobSink, clientFor, type RegistryClient } from '../registry/client.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { archiveSource } from './archive.js';
@@ -64,20 +64,7 @@ export interface PullOptions {
 
 function openSource(ref: ImageReference, options: PullOptions): ImageSource {
   if (ref.transport === 'registry') {
-    const client =
-      options.client ??
-      (options.fetch
-        ? new RegistryClient({
-            fetch: options.fetch,
-            ...(options.credentials ? { credentials: options.credentials } : {}),
-            ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
-            ...(options.retry ? { retry: options.retry } : {}),
-            ...(options.sleep ? { sleep: options.sleep } : {}),
-          })
-        : undefined);
-    if (!client)
-      throw new RuntimeError('ERR_INVALID_ARGUMENT', 'pulling from a registry needs a fetch function');
-    return registrySource(client, ref);
+    return registrySource(clientFor(options, 'pulling from a registry'), ref);
   }
   if (ref.transport === 'oci') {
     if (!options.files)

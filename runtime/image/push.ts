@@ -8,7 +8,7 @@ import type { Digest } from '../core/digest.js';
 import { mapLimit } from '../core/pool.js';
 import { RuntimeError } from '../errors.js';
 import { formatReference, parseReference, type RegistryReference } from '../reference/reference.js';
-import { RegistryClient } from '../registry/client.js';
+import { clientFor, type RegistryClient } from '../registry/client.js';
 import type { CredentialSource } from '../registry/credentials.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import { putManifest, uploadBlob } from '../registry/upload.js';
@@ -99,18 +99,7 @@ export async function pushImage(
     );
   }
   const ref: RegistryReference = parsed;
-  const client =
-    options.client ??
-    (options.fetch
-      ? new RegistryClient({
-          fetch: options.fetch,
-          ...(options.credentials ? { credentials: options.credentials } : {}),
-          ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
-          ...(options.retry ? { retry: options.retry } : {}),
-          ...(options.sleep ? { sleep: options.sleep } : {}),
-        })
-      : undefined);
-  if (!client) throw new RuntimeError('ERR_INVALID_ARGUMENT', 'pushing to a registry needs a fetch function');
+  const client = clientFor(options, 'pushing to a registry');
 
   const bytes = await options.store.read(record.digest);
   const manifest = parseManifest(bytes, record.mediaType, `manifest of ${record.name}`);

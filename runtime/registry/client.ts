@@ -62,6 +62,22 @@ export const maxManifestBytes = 4 << 20;
 const maxRedirects = 10;
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
+/** The client a pull or push uses: the one given, or a new one over the given fetch. */
+export function clientFor(
+  options: Partial<Omit<RegistryClientOptions, 'now'>> & { client?: RegistryClient },
+  purpose: string,
+): RegistryClient {
+  if (options.client) return options.client;
+  if (!options.fetch) throw new RuntimeError('ERR_INVALID_ARGUMENT', `${purpose} needs a fetch function`);
+  return new RegistryClient({
+    fetch: options.fetch,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+}
+
 export class RegistryClient {
   readonly #fetch: typeof fetch;
   readonly #insecure: readonly string[];
