@@ -4,11 +4,11 @@
 // Run by `npm run build` after tsc. Files: entry.cjs (the loader), cli-HASH.cjs, cli-HASH.cache.
 // Usage: node scripts/build-cli.mjs [--outdir DIR]   (default: dist/cli)
 
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
+import { publishGeneration, refuseWarnings } from './bundle-generation.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -82,12 +82,6 @@ cli.main(['--help']).then(() => parentPort.postMessage({ codeCache: cli.codeCach
   });
 }
 
-function writeAtomic(file, data) {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, file);
-}
-
 /** Rewrites each module's import.meta.url to the URL of its compiled file under dist/. */
 const moduleUrls = {
   name: 'wasmbox-module-urls',
@@ -121,37 +115,7 @@ const result = await build({
   // jco ships wasm next to its JS (found through import.meta.url); esbuild runs the build verb.
   external: ['@bytecodealliance/*', 'esbuild', 'undici', 'tsx', 'tsx/*'],
 });
-// A warning (import.meta in CommonJS, an unresolvable import) means the bundle would behave unlike
-// the modules it comes from: refuse it rather than ship it.
-if (result.warnings.length > 0) {
-  const text = result.warnings.map((w) => `${w.location?.file ?? ''}: ${w.text}`).join('\n');
-  throw new Error(`the CLI bundle has warnings:\n${text}`);
-}
+refuseWarnings(result, 'CLI bundle');
 const source = result.outputFiles[0].text;
 const code = Buffer.from(source.replace(/(?<![\w$.])import\(/g, `${IMPORT}(`));
-const name = `cli-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`;
-const entry = join(outdir, 'entry.cjs');
-let previous;
-try {
-  previous = /'(cli-[0-9a-f]+)\.cjs'/.exec(readFileSync(entry, 'utf8'))?.[1];
-} catch {}
-
-writeAtomic(join(outdir, `${name}.cjs`), code);
-const staging = join(outdir, `.entry.${process.pid}.cjs`);
-writeFileSync(staging, loader(name));
-try {
-  const { codeCache } = await makeCodeCache(staging);
-  writeAtomic(join(outdir, `${name}.cache`), codeCache);
-} finally {
-  rmSync(staging, { force: true });
-}
-// The loader last: a process starting now reads a complete generation, old or new.
-writeAtomic(entry, loader(name));
-for (const file of readdirSync(outdir)) {
-  const generation = /^(cli-[0-9a-f]+)\.(cjs|cache)$/.exec(file)?.[1];
-  if (generation && generation !== name && generation !== previous)
-    rmSync(join(outdir, file), { force: true });
-}
-console.error(
-  `CLI bundle: ${join(outdir, name)}.cjs (${(code.length / 1024).toFixed(0)} KB) and its code cache`,
-);
+await publishGeneration({ outdir, prefix: 'cli', code, loader, makeCodeCache, label: 'CLI bundle' });

@@ -4,11 +4,11 @@
 // `npm run build` after tsc. Files: entry.cjs (the loader workers start), worker-HASH.cjs, worker-HASH.cache.
 // Usage: node scripts/build-worker.mjs [--outdir DIR]   (default: dist/node-worker)
 
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
+import { publishGeneration, refuseWarnings } from './bundle-generation.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -76,13 +76,6 @@ function makeCodeCache(entry) {
   });
 }
 
-/** Writes `data` as `file` through a rename (atomic): readers see the old file or the new one. */
-function writeAtomic(file, data) {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, file);
-}
-
 /** The wrapper's parameter through which the bundle imports. */
 const IMPORT = '__wasmboxImport';
 
@@ -103,40 +96,16 @@ const result = await build({
   // jco ships wasm next to its JS (found through import.meta.url): it stays in node_modules.
   external: ['@bytecodealliance/*'],
 });
-// A warning here (import.meta in CommonJS, an unresolvable import) means the bundle would behave
-// unlike the modules it comes from: refuse it rather than ship it.
-if (result.warnings.length > 0) {
-  const text = result.warnings.map((w) => `${w.location?.file ?? ''}: ${w.text}`).join('\n');
-  throw new Error(`the worker bundle has warnings:\n${text}`);
-}
+refuseWarnings(result, 'worker bundle');
 // import() inside a vm.Script needs a loader callback, and Node 20 drops it for code from a cache:
 // the bundle's dynamic imports (a component's generated JS, from a data: URL) call the loader's.
 const source = result.outputFiles[0].text;
 const code = Buffer.from(source.replace(/(?<![\w$.])import\(/g, `${IMPORT}(`));
-const name = `worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`;
-const entry = join(outdir, 'entry.cjs');
-let previous;
-try {
-  previous = /'(worker-[0-9a-f]+)\.cjs'/.exec(readFileSync(entry, 'utf8'))?.[1];
-} catch {}
-
-writeAtomic(join(outdir, `${name}.cjs`), code);
-const staging = join(outdir, `.entry.${process.pid}.cjs`);
-writeFileSync(staging, loader(name));
-try {
-  const { codeCache } = await makeCodeCache(staging);
-  writeAtomic(join(outdir, `${name}.cache`), codeCache);
-} finally {
-  rmSync(staging, { force: true });
-}
-// The loader last: a worker starting now reads a complete generation, old or new.
-writeAtomic(entry, loader(name));
-// Older generations go; the one just replaced stays for workers that read its loader a moment ago.
-for (const file of readdirSync(outdir)) {
-  const generation = /^(worker-[0-9a-f]+)\.(cjs|cache)$/.exec(file)?.[1];
-  if (generation && generation !== name && generation !== previous)
-    rmSync(join(outdir, file), { force: true });
-}
-console.error(
-  `node worker bundle: ${join(outdir, name)}.cjs (${(code.length / 1024).toFixed(0)} KB) and its code cache`,
-);
+await publishGeneration({
+  outdir,
+  prefix: 'worker',
+  code,
+  loader,
+  makeCodeCache,
+  label: 'node worker bundle',
+});

@@ -1,0 +1,59 @@
+// Shared by the bundle builders (build-worker.mjs, build-cli.mjs): refuse a bundle esbuild warned
+// about, then publish it as a generation — bundle, V8 code cache, and last the loader that names them.
+
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Writes `data` as `file` through a rename (atomic): readers see the old file or the new one. */
+export function writeAtomic(file, data) {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, file);
+}
+
+/**
+ * A warning (import.meta in CommonJS, an unresolvable import) means the bundle would behave unlike
+ * the modules it comes from: refuse it rather than ship it.
+ */
+export function refuseWarnings(result, what) {
+  if (result.warnings.length === 0) return;
+  const text = result.warnings.map((w) => `${w.location?.file ?? ''}: ${w.text}`).join('\n');
+  throw new Error(`the ${what} has warnings:\n${text}`);
+}
+
+/**
+ * Publishes `code` as generation `PREFIX-HASH` in `outdir`: the bundle, its code cache (made by
+ * `makeCodeCache(stagedLoaderPath)`), then `entry.cjs` = `loader(name)`, so a process starting now
+ * reads a complete generation, old or new. Older generations go; the one just replaced stays for
+ * processes that read its loader a moment ago.
+ */
+export async function publishGeneration({ outdir, prefix, code, loader, makeCodeCache, label }) {
+  const name = `${prefix}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`;
+  const entry = join(outdir, 'entry.cjs');
+  const pattern = new RegExp(`'(${prefix}-[0-9a-f]+)\\.cjs'`);
+  let previous;
+  try {
+    previous = pattern.exec(readFileSync(entry, 'utf8'))?.[1];
+  } catch {}
+
+  writeAtomic(join(outdir, `${name}.cjs`), code);
+  const staging = join(outdir, `.entry.${process.pid}.cjs`);
+  writeFileSync(staging, loader(name));
+  try {
+    const { codeCache } = await makeCodeCache(staging);
+    writeAtomic(join(outdir, `${name}.cache`), codeCache);
+  } finally {
+    rmSync(staging, { force: true });
+  }
+  writeAtomic(entry, loader(name));
+  const generations = new RegExp(`^(${prefix}-[0-9a-f]+)\\.(cjs|cache)$`);
+  for (const file of readdirSync(outdir)) {
+    const generation = generations.exec(file)?.[1];
+    if (generation && generation !== name && generation !== previous)
+      rmSync(join(outdir, file), { force: true });
+  }
+  console.error(
+    `${label}: ${join(outdir, name)}.cjs (${(code.length / 1024).toFixed(0)} KB) and its code cache`,
+  );
+}
