@@ -2,12 +2,12 @@
 // or pulled per policy), module bytes, or a compiled WebAssembly.Module. For an image: its command
 // (docker's override rules), its copy-on-write root, and the layer blobs a vm worker unpacks.
 
-import { imageOverlay, readProgramFile } from '../container/image-root.js';
+import { imageLayerBlobs, imageOverlay, imageProgramBytes, imageRunConfig } from '../container/image-root.js';
 import { resolveCommand } from '../container/spec.js';
 import type { Store } from '../content/store.js';
 import { detectWasm, type WasmKind } from '../engine/detect.js';
 import { RuntimeError } from '../errors.js';
-import { findImage, loadImage } from '../image/images.js';
+import { ensureImage, loadImage } from '../image/images.js';
 import type { LayerBlob } from '../isolation/types.js';
 import { formatReference, type ImageReference, parseReference } from '../reference/reference.js';
 import type { LayerTreeCache } from '../unpack/cache.js';
@@ -81,33 +81,16 @@ export async function resolveProgram(
       `invalid pull policy "${policy}": use missing, always or never`,
     );
   }
-  const local = ref.transport !== 'registry';
-  const have = local ? undefined : await findImage(context.store, name);
   throwIfAborted(signal, what);
-  if (policy === 'always' || local || (!have && policy === 'missing')) {
-    try {
-      await context.pull(ref, {
-        ...(signal ? { signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.platform ? { platform: options.platform } : {}),
-      });
-    } catch (error) {
-      if (error instanceof RuntimeError && error.code === 'ERR_NOT_FOUND') {
-        throw new RuntimeError('ERR_IMAGE_NOT_FOUND', error.message, { cause: error });
-      }
-      throw error;
-    }
-  } else if (!have) {
-    throw new RuntimeError('ERR_IMAGE_NOT_FOUND', `image ${target} is not in the store and pull is 'never'`);
-  }
+  await ensureImage(context.store, ref, policy, () =>
+    context.pull(ref, {
+      ...(signal ? { signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.platform ? { platform: options.platform } : {}),
+    }),
+  );
   const image = await raceAbort(loadImage(context.store, name), signal, what);
-  const config = image.config?.config ?? {};
-  // Artifacts with no command in their config run their single module.
-  const runConfig =
-    image.wasm && !config.Entrypoint?.length && !config.Cmd?.length
-      ? { ...config, Entrypoint: ['/module.wasm'] }
-      : config;
-  const command = resolveCommand(runConfig, {
+  const command = resolveCommand(imageRunConfig(image), {
     ...(options.entrypoint ? { entrypoint: [...options.entrypoint] } : {}),
     ...(options.args ? { args: [...options.args] } : {}),
     ...(options.env ? { env: Object.entries(options.env) } : {}),
@@ -115,11 +98,8 @@ export async function resolveProgram(
   });
   // Unpacking goes on to the end even when aborted: the trees land in the runtime's cache.
   const root = await raceAbort(imageOverlay(context.store, image, context.layers), signal, what);
-  const bytes = image.wasm
-    ? await context.store.read(image.wasm.digest)
-    : readProgramFile(root.root, command.argv[0]!, image.record.name);
+  const bytes = await imageProgramBytes(context.store, image, root.root, command.argv[0]!);
   const kind = wasmKind(bytes, `${name}: ${command.argv[0]}`);
-  const store = context.store;
   return {
     kind,
     bytes,
@@ -128,15 +108,6 @@ export async function resolveProgram(
     workdir: command.workdir,
     image: image.record.name,
     root,
-    layers: async () =>
-      image.wasm
-        ? []
-        : Promise.all(
-            image.layers.map(async (layer) => ({
-              digest: layer.digest,
-              mediaType: layer.mediaType,
-              bytes: await store.read(layer.digest),
-            })),
-          ),
+    layers: () => imageLayerBlobs(context.store, image),
   };
 }

@@ -1,10 +1,10 @@
 // What `wasmbox run IMAGE` starts from: the image found (or pulled, per --pull) in the local store,
 // its copy-on-write root, the command from its config with docker's overrides, and the program.
 
-import { imageOverlay, readProgramFile } from '../container/image-root.js';
+import { imageLayerBlobs, imageOverlay, imageProgramBytes, imageRunConfig } from '../container/image-root.js';
 import { type ContainerCommand, resolveCommand } from '../container/spec.js';
 import { RuntimeError } from '../errors.js';
-import { findImage, type LoadedImage, loadImage } from '../image/images.js';
+import { ensureImage, type LoadedImage, loadImage, type PullPolicy } from '../image/images.js';
 import { pullImage } from '../image/pull.js';
 import type { LayerBlob } from '../isolation/types.js';
 import { nodeFileApi } from '../platform/node/file-api.js';
@@ -14,8 +14,6 @@ import { LayerTreeCache } from '../unpack/cache.js';
 import type { Overlay } from '../vfs/overlay.js';
 import { openImageEnv, type RegistryFlags } from './image-env.js';
 import { plainProgress } from './pull-progress.js';
-
-export type PullPolicy = 'missing' | 'always' | 'never';
 
 export interface ImageRunFlags extends RegistryFlags {
   pull?: string;
@@ -52,67 +50,35 @@ export async function prepareImage(
 ): Promise<ImageProgram> {
   const policy = pullPolicy(flags.pull);
   const ref = parseReference(target);
-  const name = formatReference(ref);
   const env = await openImageEnv(flags);
-  const local = ref.transport !== 'registry';
-  const have = local ? undefined : await findImage(env.store, name);
-  if (policy === 'always' || local || (!have && policy === 'missing')) {
-    if (!have && !local && !flags.quiet) process.stderr.write(`Unable to find image '${target}' locally\n`);
+  await ensureImage(env.store, ref, policy, (missing) => {
+    if (missing && !flags.quiet) process.stderr.write(`Unable to find image '${target}' locally\n`);
     const progress =
-      flags.quiet || local ? undefined : plainProgress((line) => process.stderr.write(`${line}\n`));
-    try {
-      await pullImage(ref, {
-        ...env,
-        files: nodeFileApi,
-        createHasher: nodeSha256,
-        ...(flags.platform ? { platform: flags.platform } : {}),
-        ...(progress ? { onProgress: (e) => progress.onProgress(e) } : {}),
-      });
-    } catch (error) {
-      // A missing image is a runtime error (125), unlike a missing program file (127).
-      if (error instanceof RuntimeError && error.code === 'ERR_NOT_FOUND') {
-        throw new RuntimeError('ERR_IMAGE_NOT_FOUND', error.message, { cause: error });
-      }
-      throw error;
-    }
-  } else if (!have) {
-    throw new RuntimeError(
-      'ERR_IMAGE_NOT_FOUND',
-      `image ${target} is not in the local store and --pull=never`,
-    );
-  }
-  const image = await loadImage(env.store, name);
-  const config = image.config?.config ?? {};
-  const entrypoint = flags.entrypoint !== undefined ? [flags.entrypoint] : undefined;
-  // Artifacts with no command in their config run their single module.
-  const runConfig =
-    image.wasm && !config.Entrypoint?.length && !config.Cmd?.length
-      ? { ...config, Entrypoint: ['/module.wasm'] }
-      : config;
-  const command = resolveCommand(runConfig, {
-    ...(entrypoint ? { entrypoint } : {}),
+      flags.quiet || ref.transport !== 'registry'
+        ? undefined
+        : plainProgress((line) => process.stderr.write(`${line}\n`));
+    return pullImage(ref, {
+      ...env,
+      files: nodeFileApi,
+      createHasher: nodeSha256,
+      ...(flags.platform ? { platform: flags.platform } : {}),
+      ...(progress ? { onProgress: (e) => progress.onProgress(e) } : {}),
+    });
+  });
+  const image = await loadImage(env.store, formatReference(ref));
+  const command = resolveCommand(imageRunConfig(image), {
+    ...(flags.entrypoint !== undefined ? { entrypoint: [flags.entrypoint] } : {}),
     args: overrides.args,
     env: overrides.env,
     ...(overrides.workdir ? { workdir: overrides.workdir } : {}),
   });
   const root = await imageOverlay(env.store, image, new LayerTreeCache());
-  const bytes = image.wasm
-    ? await env.store.read(image.wasm.digest)
-    : readProgramFile(root.root, command.argv[0]!, image.record.name);
+  const bytes = await imageProgramBytes(env.store, image, root.root, command.argv[0]!);
   return {
     image,
     command,
     bytes,
     root,
-    layers: async () =>
-      image.wasm
-        ? []
-        : Promise.all(
-            image.layers.map(async (layer) => ({
-              digest: layer.digest,
-              mediaType: layer.mediaType,
-              bytes: await env.store.read(layer.digest),
-            })),
-          ),
+    layers: () => imageLayerBlobs(env.store, image),
   };
 }

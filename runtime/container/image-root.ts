@@ -8,6 +8,7 @@ import type { LayerTreeCache } from '../unpack/cache.js';
 import { Overlay } from '../vfs/overlay.js';
 import { lookup } from '../vfs/resolve.js';
 import { type DirNode, FsError } from '../vfs/types.js';
+import type { ImageRunConfig } from './spec.js';
 
 /**
  * A fresh overlay for one container: the image's layers unpacked once per chain into `cache`
@@ -58,4 +59,38 @@ export function readProgramFile(root: DirNode, path: string, image: string): Uin
   } finally {
     handle.close();
   }
+}
+
+/** The image's run config; artifacts with no command of their own run their single module. */
+export function imageRunConfig(image: LoadedImage): ImageRunConfig {
+  const config = image.config?.config ?? {};
+  if (image.wasm && !config.Entrypoint?.length && !config.Cmd?.length) {
+    return { ...config, Entrypoint: ['/module.wasm'] };
+  }
+  return config;
+}
+
+/** The program to run: the raw wasm layer of an artifact, or the file argv[0] names in the root. */
+export async function imageProgramBytes(
+  store: ContentStore,
+  image: LoadedImage,
+  root: DirNode,
+  argv0: string,
+): Promise<Uint8Array> {
+  return image.wasm ? store.read(image.wasm.digest) : readProgramFile(root, argv0, image.record.name);
+}
+
+/** The image's layer blobs bottom first, for a realm (a vm worker) that builds its own root. */
+export async function imageLayerBlobs(
+  store: ContentStore,
+  image: LoadedImage,
+): Promise<Array<{ digest: string; mediaType: string; bytes: Uint8Array }>> {
+  if (image.wasm) return [];
+  return Promise.all(
+    image.layers.map(async (layer) => ({
+      digest: layer.digest,
+      mediaType: layer.mediaType,
+      bytes: await store.read(layer.digest),
+    })),
+  );
 }

@@ -6,7 +6,7 @@ import { recordAnnotations } from '../content/store.js';
 import type { Descriptor } from '../core/descriptor.js';
 import type { Digest } from '../core/digest.js';
 import { RuntimeError } from '../errors.js';
-import { formatReference, parseReference } from '../reference/reference.js';
+import { formatReference, type ImageReference, parseReference } from '../reference/reference.js';
 import { type ImageConfig, parseImageConfig } from './config.js';
 import { type ImageManifest, parseManifest } from './manifest.js';
 import { type Packaging, wasmLayer } from './packaging.js';
@@ -123,4 +123,39 @@ export async function removeImage(
   await store.deleteImage(record.name);
   const { removed } = await pruneBlobs(store, owned);
   return { name: record.name, removed };
+}
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+
+/**
+ * Makes sure the image `ref` names is in the store, as docker's `--pull` does: `always` pulls,
+ * `missing` pulls when absent, `never` refuses when absent. Local `oci:`/`oci-archive:` sources are
+ * read again every time (cheap, and they may have been rebuilt). `pull(missing)` does the pulling;
+ * a source that has no such image becomes ERR_IMAGE_NOT_FOUND (docker run's 125, unlike a missing
+ * program file's 127).
+ */
+export async function ensureImage(
+  store: Store,
+  ref: ImageReference,
+  policy: PullPolicy,
+  pull: (missing: boolean) => Promise<unknown>,
+): Promise<void> {
+  const name = formatReference(ref);
+  const local = ref.transport !== 'registry';
+  const have = local ? undefined : await findImage(store, name);
+  if (have && policy !== 'always') return;
+  if (!have && !local && policy === 'never') {
+    throw new RuntimeError(
+      'ERR_IMAGE_NOT_FOUND',
+      `image ${name} is not in the local store and the pull policy is never`,
+    );
+  }
+  try {
+    await pull(!have && !local);
+  } catch (error) {
+    if (error instanceof RuntimeError && error.code === 'ERR_NOT_FOUND') {
+      throw new RuntimeError('ERR_IMAGE_NOT_FOUND', error.message, { cause: error });
+    }
+    throw error;
+  }
 }
