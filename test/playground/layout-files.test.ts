@@ -8,7 +8,7 @@ import { MemoryStore } from '../../runtime/content/memory.js';
 import { loadImage } from '../../runtime/image/images.js';
 import { type PullEvent, pullImage } from '../../runtime/image/pull.js';
 import { httpLayoutFiles } from '../../runtime/platform/browser/layout-files.js';
-import { type StaticServer, serveStatic } from './static-server.js';
+import { type StaticServer, serveStatic } from '../helpers/browser.js';
 
 const images = new URL('../../images', import.meta.url).pathname;
 let server: StaticServer;

@@ -5,13 +5,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium, type StaticServer, serveStatic } from '../helpers/browser.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { type CorsProxy, startCorsProxy } from './cors-proxy.js';
 import { pushScribble } from './fixture-image.js';
-import { type StaticServer, serveStatic } from './static-server.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const artifacts = join(repo, 'test-artifacts');
@@ -35,18 +35,7 @@ beforeAll(async () => {
   [server, registry] = await Promise.all([serveStatic(outDir), startRegistry('anonymous')]);
   scribble = pushScribble(registry);
   proxy = await startCorsProxy(registry.host);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
 });
 
