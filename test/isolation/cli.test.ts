@@ -1,15 +1,13 @@
 // `wasmbox run --isolation/--memory/--timeout` end to end: the real bin (built by the global setup)
 // in child processes, with stdin from a pipe, signals and exit statuses.
 
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Cli, ROOT } from '../helpers/cli.js';
 import { watBytes } from './helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wasmbox.js');
 const ECHO = join(ROOT, 'images/wasm/echo-lines.wasm');
 const HELLO = join(ROOT, 'images/wasm/hello.wasm');
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbox-iso-cli-'));
@@ -19,43 +17,6 @@ function watFile(name: string): string {
   const path = join(tmp, `${name}.wasm`);
   writeFileSync(path, watBytes(name));
   return path;
-}
-
-interface Ended {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running `wasmbox` with its stdin as a pipe, read as it speaks. */
-class Cli {
-  readonly child: ChildProcessWithoutNullStreams;
-  stdout = '';
-  stderr = '';
-  readonly ended: Promise<Ended>;
-  private waiters: Array<() => void> = [];
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    this.child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      this.stdout += s;
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      this.stderr += s;
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.ended = new Promise((done) =>
-      this.child.on('close', (code) => done({ code, stdout: this.stdout, stderr: this.stderr })),
-    );
-  }
-
-  async waitFor(text: string, where: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
-    while (!this[where].includes(text)) await new Promise<void>((wake) => this.waiters.push(wake));
-  }
 }
 
 const MODES = ['shared', 'vm'] as const;

@@ -1,17 +1,15 @@
 // `wasmbox run --isolation/--memory/--timeout COMPONENT.wasm` end to end: the real bin (built by the
 // global setup) in child processes; the transpile is made once, in the host, and cached on disk.
 
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleComponent } from '../component/helpers.js';
 import { assemble } from '../component/wat.js';
+import { Cli, type Ended } from '../helpers/cli.js';
 import { COMPONENT_WAT } from './component-wat.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wasmbox.js');
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbox-iso-component-cli-'));
 const home = join(tmp, 'home');
 const file = (name: string): string => join(tmp, `${name}.component.wasm`);
@@ -23,48 +21,8 @@ beforeAll(async () => {
   writeFileSync(file('grow'), await assemble(COMPONENT_WAT.grow));
 });
 
-interface Ended {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A running `wasmbox` with its stdin as a pipe, read as it speaks. */
-class Cli {
-  readonly child: ChildProcessWithoutNullStreams;
-  stdout = '';
-  stderr = '';
-  readonly ended: Promise<Ended>;
-  private waiters: Array<() => void> = [];
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', WASMBOX_HOME: home },
-    });
-    const heard = (): void => {
-      for (const wake of this.waiters.splice(0)) wake();
-    };
-    this.child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      this.stdout += s;
-      heard();
-    });
-    this.child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      this.stderr += s;
-      heard();
-    });
-    this.ended = new Promise((done) =>
-      this.child.on('close', (code) => done({ code, stdout: this.stdout, stderr: this.stderr })),
-    );
-  }
-
-  async waitFor(text: string): Promise<void> {
-    while (!this.stdout.includes(text)) await new Promise<void>((wake) => this.waiters.push(wake));
-  }
-}
-
 const run = (args: string[], input = ''): Promise<Ended> => {
-  const cli = new Cli(['run', ...args]);
+  const cli = new Cli(['run', ...args], { WASMBOX_HOME: home });
   cli.child.stdin.end(input);
   return cli.ended;
 };
@@ -81,7 +39,7 @@ describe('wasmbox run --isolation vm COMPONENT', () => {
 
   it('answers SIGTERM with status 137: the component runs in a worker the host can stop', async () => {
     // In shared mode SIGTERM would end the whole process (Node's default): no 137, no message.
-    const cli = new Cli(['run', '--isolation', 'vm', file('echo-lines')]);
+    const cli = new Cli(['run', '--isolation', 'vm', file('echo-lines')], { WASMBOX_HOME: home });
     cli.child.stdin.write('hi\n');
     await cli.waitFor('you said: hi\n');
     cli.child.kill('SIGTERM');
@@ -106,7 +64,9 @@ describe('wasmbox run --isolation vm COMPONENT', () => {
 
 describe.each(['shared', 'vm'] as const)('wasmbox run --isolation %s COMPONENT', (mode) => {
   it('talks with an interactive component from a pipe, one line at a time', async () => {
-    const cli = new Cli(['run', '--isolation', mode, '--timeout', '30s', file('echo-lines')]);
+    const cli = new Cli(['run', '--isolation', mode, '--timeout', '30s', file('echo-lines')], {
+      WASMBOX_HOME: home,
+    });
     cli.child.stdin.write('ping\n');
     await cli.waitFor('you said: ping\n');
     cli.child.stdin.write('pong\n');
