@@ -43,9 +43,13 @@ interface IndexJson {
 const staleLockMs = 30_000;
 const encoder = new TextEncoder();
 
+/** Unique enough for temp file names (not a secret): Math.random is seeded per process. */
 function randomSuffix(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const part = () =>
+    Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
+  return part() + part();
 }
 
 export class OciLayoutStore implements Store {
@@ -54,7 +58,7 @@ export class OciLayoutStore implements Store {
   readonly #createHasher: HasherFactory;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
-  #initialised = false;
+  #initialising: Promise<void> | undefined;
 
   constructor(root: string, fs: FileApi, options: OciLayoutStoreOptions = {}) {
     this.root = root.replace(/\/+$/, '') || '/';
@@ -72,9 +76,17 @@ export class OciLayoutStore implements Store {
     return this.#path('blobs', 'sha256', digestHex(digest));
   }
 
-  /** Creates the layout's skeleton once; safe when several processes race to do it. */
-  async #init(): Promise<void> {
-    if (this.#initialised) return;
+  /** Creates the layout's skeleton once (a failed attempt is retried on the next call). */
+  #init(): Promise<void> {
+    this.#initialising ??= this.#createLayout().catch((error: unknown) => {
+      this.#initialising = undefined;
+      throw error;
+    });
+    return this.#initialising;
+  }
+
+  /** Safe when several processes race to do it. */
+  async #createLayout(): Promise<void> {
     // Independent steps run together: a pull waits for this before its first blob.
     await Promise.all([
       this.#fs.mkdirp(this.#path('blobs', 'sha256')),
@@ -91,7 +103,6 @@ export class OciLayoutStore implements Store {
         true,
       );
     }
-    this.#initialised = true;
   }
 
   async #writeAtomic(path: string, data: Uint8Array, onlyIfMissing = false): Promise<void> {

@@ -4,6 +4,7 @@
 
 import type { FileApi } from '../content/file-api.js';
 import {
+  type BlobWriter,
   type ContentStore,
   type ImageRecord,
   putBlob,
@@ -96,6 +97,12 @@ function verify(
   }
 }
 
+/**
+ * Streams one blob into the store. The store's ingest is opened while the request goes out (the
+ * first pull into a new store creates its layout then). With `hold`, the download may run ahead
+ * but the blob is committed only once `hold` resolves; when it rejects, or `signal` aborts, the
+ * partial download is removed and nothing becomes visible.
+ */
 async function fetchBlob(
   store: ContentStore,
   source: ImageSource,
@@ -103,24 +110,49 @@ async function fetchBlob(
   role: 'config' | 'layer',
   name: string,
   onProgress?: (event: PullEvent) => void,
+  hold?: { promise: Promise<void>; signal: AbortSignal },
 ): Promise<void> {
   const base = { digest: desc.digest, size: desc.size, role } as const;
+  // A RuntimeError, so the registry client stops at once instead of retrying the download.
+  const cancelled = () => {
+    if (hold?.signal.aborted)
+      throw new RuntimeError('ERR_ABORTED', `${role} ${desc.digest}: cancelled`, {
+        cause: hold.signal.reason,
+      });
+  };
+  cancelled();
   const have = await store.info(desc.digest);
   if (have && have.size === desc.size) {
     onProgress?.({ ...base, type: 'blob', status: 'exists' });
     return;
   }
+  cancelled();
   onProgress?.({ ...base, type: 'blob', status: 'downloading' });
-  const writer = await store.writer({ digest: desc.digest, size: desc.size });
+  const opening = store.writer({ digest: desc.digest, size: desc.size });
+  opening.catch(() => {});
+  let writer: BlobWriter | undefined;
+  const open = async (): Promise<BlobWriter> => {
+    cancelled();
+    writer ??= await opening;
+    return writer;
+  };
+  const sink: BlobSink = {
+    get offset() {
+      return writer?.offset ?? 0;
+    },
+    write: async (chunk) => (await open()).write(chunk),
+    reset: async () => (await open()).reset(),
+  };
   try {
     await source.blob(
       desc,
-      writer,
+      sink,
       onProgress ? (bytes) => onProgress({ type: 'bytes', digest: desc.digest, bytes }) : undefined,
     );
-    await writer.commit();
+    await hold?.promise;
+    await (await open()).commit();
   } catch (error) {
-    await writer.abort().catch(() => {});
+    await opening.then((w) => w.abort()).catch(() => {});
     throw withImageName(error, name);
   }
   onProgress?.({ ...base, type: 'blob', status: 'done' });
@@ -204,6 +236,16 @@ async function configBytes(
   return { data, stored };
 }
 
+/** Like Promise.all, but when one fails it still waits for the others: no write outlives a pull. */
+async function settled<T extends readonly unknown[]>(
+  promises: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /** Pulls an image into the store and records it under its canonical name; returns the record. */
 export async function pullImage(
   reference: string | ImageReference,
@@ -267,9 +309,9 @@ export async function pullImage(
       return undefined;
     }
   };
-  const fetchLayers = () =>
+  const fetchLayers = (hold?: { promise: Promise<void>; signal: AbortSignal }) =>
     mapLimit(manifest.layers, options.concurrency ?? 3, (layer) =>
-      fetchBlob(options.store, source, layer, 'layer', name, options.onProgress),
+      fetchBlob(options.store, source, layer, 'layer', name, options.onProgress, hold),
     );
   const checkPlatform = (found: Platform | undefined): void => {
     if (packaging === 'image' && !(found && isWasmPlatform(found))) {
@@ -297,20 +339,38 @@ export async function pullImage(
   if (platform) {
     // The index named the platform: check it now and fetch the config along with the layers.
     checkPlatform(platform);
-    [config] = await Promise.all([fetchConfig(), fetchLayers()]);
+    [config] = await settled([fetchConfig(), fetchLayers()]);
     await storingConfig;
   } else {
-    // A single manifest: only its config says the platform, checked before any layer download.
-    config = await fetchConfig();
-    if (config?.os && config.architecture) {
-      platform = {
-        os: config.os,
-        architecture: config.architecture,
-        ...(config.variant ? { variant: config.variant } : {}),
-      };
+    // A single manifest: only its config names the platform. The layers start along with it
+    // (waiting for the config would cost a round trip) but are committed only once the platform
+    // checks out; otherwise they are cancelled and their partial downloads removed.
+    const speculation = new AbortController();
+    let release!: () => void;
+    const promise = new Promise<void>((resolve, reject) => {
+      release = resolve;
+      speculation.signal.addEventListener('abort', () => reject(speculation.signal.reason), { once: true });
+    });
+    promise.catch(() => {});
+    const layers = fetchLayers({ promise, signal: speculation.signal });
+    layers.catch(() => {});
+    try {
+      config = await fetchConfig();
+      if (config?.os && config.architecture) {
+        platform = {
+          os: config.os,
+          architecture: config.architecture,
+          ...(config.variant ? { variant: config.variant } : {}),
+        };
+      }
+      checkPlatform(platform);
+    } catch (error) {
+      speculation.abort(error);
+      await layers.catch(() => {});
+      throw error;
     }
-    checkPlatform(platform);
-    await Promise.all([storingConfig, fetchLayers()]);
+    release();
+    await settled([storingConfig, layers]);
   }
 
   // Docker v2 manifests are stored in their OCI form so skopeo and umoci can read the store.

@@ -159,14 +159,14 @@ export class RegistryClient {
       if (!response.ok) throw distributionError(response.status, await safeText(response), subject);
       if (resumeAt > 0 && response.status !== 206) await sink.reset();
       let received = 0;
+      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
       try {
         if (!response.body) throw new Error('empty response body');
-        const reader = response.body.getReader();
+        reader = response.body.getReader();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
           if (sink.offset + value.length > desc.size) {
-            await reader.cancel();
             throw new RuntimeError(
               'ERR_DIGEST_MISMATCH',
               `${subject}: blob is larger than the ${desc.size} bytes its descriptor says`,
@@ -179,6 +179,8 @@ export class RegistryClient {
         if (sink.offset === desc.size) return;
         throw new Error(`connection closed after ${sink.offset} of ${desc.size} bytes`);
       } catch (error) {
+        // The sink may have refused a chunk (an abort, a full disk): the connection goes too.
+        await reader?.cancel().catch(() => {});
         if (error instanceof RuntimeError) throw error;
         // A connection that delivered bytes made progress: only consecutive dry failures count.
         failures = received > 0 ? 1 : failures + 1;

@@ -2,7 +2,7 @@
 // skopeo and umoci, and exercises the local library (load, rmi, prune) and the oci: transport.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -56,11 +56,19 @@ describe('pull', () => {
       Architecture: 'wasm',
     });
     await run('umoci', ['stat', '--image', `${store.root}:${record.name}`]);
-    expect(
-      events
-        .filter((e) => e.type === 'blob')
-        .map((e) => `${e.type === 'blob' && e.role}:${e.type === 'blob' && e.status}`),
-    ).toEqual(['config:downloading', 'config:done', 'layer:downloading', 'layer:done']);
+    const order = events
+      .filter((e) => e.type !== 'bytes')
+      .map((e) => (e.type === 'blob' ? `${e.role}:${e.status}` : e.type));
+    expect([...order].sort()).toEqual([
+      'config:done',
+      'config:downloading',
+      'layer:done',
+      'layer:downloading',
+      'resolved',
+    ]);
+    // The layer downloads along with the config but is committed only once the platform checks out.
+    expect(order.indexOf('resolved')).toBeGreaterThan(order.indexOf('config:done'));
+    expect(order.indexOf('layer:done')).toBeGreaterThan(order.indexOf('resolved'));
     expect(
       events.filter((e) => e.type === 'bytes').reduce((s, e) => s + (e.type === 'bytes' ? e.bytes : 0), 0),
     ).toBe(hello.layer.size + hello.config.size);
@@ -109,9 +117,40 @@ describe('pull', () => {
     await expect(pullImage(ref(fixtureNames.linuxIndex), { store, fetch })).rejects.toThrow(
       /the index offers linux\/amd64$/,
     );
-    await expect(pullImage(ref(fixtureNames.linux), { store, fetch })).rejects.toMatchObject({
-      code: 'ERR_NOT_WASM',
-    });
+    // A single linux manifest: its layer starts along with the config. Here the config comes
+    // late, after the whole layer: the layer is downloaded but never committed.
+    const [repo, tag] = fixtureNames.linux.split(':');
+    const manifest = (await (
+      await fetch(`http://${registry.host}/v2/${repo}/manifests/${tag}`, {
+        headers: { accept: MediaTypes.ociManifest },
+      })
+    ).json()) as { config: { digest: string }; layers: { digest: string }[] };
+    let layerDone!: () => void;
+    const layerFetched = new Promise<void>((resolve) => (layerDone = resolve));
+    const lateConfig: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (url.endsWith(manifest.config.digest)) await layerFetched;
+      const response = await fetch(input, init);
+      if (!url.endsWith(manifest.layers[0]!.digest)) return response;
+      const body = new Uint8Array(await response.arrayBuffer());
+      layerDone();
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const linuxStore = newStore();
+    const linuxEvents: PullEvent[] = [];
+    await expect(
+      pullImage(ref(fixtureNames.linux), {
+        store: linuxStore,
+        fetch: lateConfig,
+        onProgress: (e) => linuxEvents.push(e),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_NOT_WASM' });
+    expect(linuxEvents.map((e) => e.type === 'blob' && `${e.role}:${e.status}`)).toContain(
+      'layer:downloading',
+    );
+    expect((await linuxStore.list()).map((b) => b.digest)).toEqual([manifest.config.digest]);
+    expect(readdirSync(join(linuxStore.root, 'ingest'))).toEqual([]);
+    expect(await linuxStore.listImages()).toEqual([]);
   });
 
   it.each([
