@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   }
 
   // End to end through the CLI (a new process each run): module, first run, cached run.
-  const bin = join(root, 'bin', 'wasmbox.js');
+  const bin = join(root, 'bin', 'wasmbox.cjs');
   if (!existsSync(join(root, 'dist')))
     throw new Error('bench:component needs dist/: run `npm run build` first');
   const tmp = mkdtempSync(join(os.tmpdir(), 'wasmbox-bench-component-'));

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       const home = join(work, `home${i}`);
       samples.wasmbox.push(
         await time(() =>
-          run(process.execPath, [join(root, 'bin', 'wasmbox.js'), 'pull', '-q', ref], {
+          run(process.execPath, [join(root, 'bin', 'wasmbox.cjs'), 'pull', '-q', ref], {
             env: { ...process.env, WASMBOX_HOME: home },
           }),
         ),

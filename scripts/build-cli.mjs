@@ -1,6 +1,6 @@
 // Bundles the CLI (runtime/cli/main.ts) into one CommonJS file plus a V8 code cache, in dist/cli/:
 // a `wasmbox` process then reads two files instead of resolving and compiling ~80 ES modules
-// (measured, Node 20: ~35 → ~10 ms of a pull's start-up). bin/wasmbox.js uses it when present.
+// (measured, Node 20: ~35 → ~10 ms of a pull's start-up). bin/wasmbox.cjs uses it when present.
 // Run by `npm run build` after tsc. Files: entry.cjs (the loader), cli-HASH.cjs, cli-HASH.cache.
 // Usage: node scripts/build-cli.mjs [--outdir DIR]   (default: dist/cli)
 

@@ -9,7 +9,7 @@ root="$(cd "$here/.." && pwd)"
 home="$(mktemp -d)"
 trap 'rm -rf "$home"' EXIT
 export WASMBOX_HOME="$home" SOURCE_DATE_EPOCH=0
-wasmbox() { node "$root/bin/wasmbox.js" "$@"; }
+wasmbox() { node "$root/bin/wasmbox.cjs" "$@"; }
 
 for name in hello cat ls fsx echo-lines; do
   wasmbox build -q -f "$here/src/$name/Containerfile" -t "localhost/wasmbox/$name:latest" "$here/wasm" >/dev/null

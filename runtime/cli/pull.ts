@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { pullImage } from '../image/pull.js';
 import { nodeFileApi } from '../platform/node/file-api.js';
-import { nodeSha256 } from '../platform/node/hash.js';
 import { addRegistryFlags, openImageEnv, type RegistryFlags } from './image-env.js';
 import type { VerbContext } from './main.js';
 import { plainProgress, ttyProgress } from './pull-progress.js';
@@ -32,7 +31,8 @@ export function registerPull(program: Command, ctx: VerbContext): void {
       const record = await pullImage(image, {
         ...env,
         files: nodeFileApi,
-        createHasher: nodeSha256,
+        // Manifests and configs (small, in memory) are checked by the portable sha256: node:crypto
+        // then loads with the first blob ingest, while its request is out, not before the manifest.
         ...(flags.platform ? { platform: flags.platform } : {}),
         ...(progress ? { onProgress: (e) => progress.onProgress(e) } : {}),
       });

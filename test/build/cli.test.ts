@@ -11,7 +11,7 @@ import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { cleanup, makeContext, temp } from './helpers.js';
 
 const runTool = promisify(execFile);
-const bin = join(repoRoot, 'bin', 'wasmbox.js');
+const bin = join(repoRoot, 'bin', 'wasmbox.cjs');
 const home = join(temp, 'home');
 let registry: TestRegistry;
 

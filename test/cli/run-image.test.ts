@@ -10,7 +10,7 @@ import { fixtureNames, pushFixtures } from '../fixtures/images.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wasmbox.js');
+const BIN = join(ROOT, 'bin/wasmbox.cjs');
 const home = mkdtempSync(join(tmpdir(), 'wasmbox-home-'));
 let registry: TestRegistry;
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wasmbox.js');
+const BIN = join(ROOT, 'bin/wasmbox.cjs');
 const HELLO = join(ROOT, 'images/wasm/hello.wasm');
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbox-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { sampleComponent } from './helpers.js';
 import { assemble, WAT } from './wat.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wasmbox.js');
+const BIN = join(ROOT, 'bin/wasmbox.cjs');
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbox-component-cli-'));
 const home = join(tmp, 'home');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -31,7 +31,7 @@ import { LayerTreeCache } from '../../runtime/unpack/cache.js';
 import { changeEverything, dirAt, LAYERED } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wasmbox.js');
+const BIN = join(ROOT, 'bin/wasmbox.cjs');
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbox-ctr-cli-'));
 const env = { WASMBOX_HOME: join(tmp, 'home') };
 const out = join(tmp, 'out');

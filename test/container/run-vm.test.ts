@@ -11,7 +11,7 @@ import { watToBytes } from '../helpers/wat.js';
 import { writeScribbleLayout } from '../playground/fixture-image.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/wasmbox.js');
+const BIN = join(ROOT, 'bin/wasmbox.cjs');
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbox-run-vm-'));
 const env = { WASMBOX_HOME: join(tmp, 'home') };
 const scribble = join(tmp, 'scribble');

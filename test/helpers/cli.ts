@@ -5,7 +5,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const BIN = join(ROOT, 'bin/wasmbox.js');
+export const BIN = join(ROOT, 'bin/wasmbox.cjs');
 
 export interface Ended {
   code: number | null;

@@ -10,7 +10,7 @@ import { helloParts, pushFixtures, repoRoot } from '../fixtures/images.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 
-const bin = join(repoRoot, 'bin', 'wasmbox.js');
+const bin = join(repoRoot, 'bin', 'wasmbox.cjs');
 const temp = mkdtempSync(join(tmpdir(), 'wasmbox-cli-'));
 const hello = helloParts();
 let registry: TestRegistry;

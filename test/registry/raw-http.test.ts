@@ -95,8 +95,8 @@ describe('raw blob reader', () => {
     expect(seen.at(-1)?.connection).toBe('close');
   });
 
-  it('the node:http path still serves blobs when rawBlobs is off', async () => {
-    const response = await createHttpFetch({ rawBlobs: false })(`${origin}${blobPath}`);
+  it('the node:http path still serves GETs when rawGets is off', async () => {
+    const response = await createHttpFetch({ rawGets: false })(`${origin}${blobPath}`);
     expect(sha(await readAllBytes(response.body!))).toBe(sha(blob));
     expect(seen.at(-1)?.connection).toBe('keep-alive');
   });
