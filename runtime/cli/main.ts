@@ -3,29 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError, EXIT_RUNTIME, exitStatusOf } from './exit-status.js';
-
-type Register = (program: Command, ctx: VerbContext) => void;
-
-/** Each verb's module, loaded on demand: a run pays only for the verb it names. */
-const VERBS: Record<string, () => Promise<Register>> = {
-  run: () => import('./run.js').then((m) => m.registerRun),
-  pull: () => import('./pull.js').then((m) => m.registerPull),
-  images: () => import('./images.js').then((m) => m.registerImages),
-  rmi: () => import('./rmi.js').then((m) => m.registerRmi),
-  image: () => import('./image.js').then((m) => m.registerImage),
-  inspect: () => import('./inspect.js').then((m) => m.registerInspect),
-  login: () => import('./login.js').then((m) => m.registerLogin),
-  logout: () => import('./logout.js').then((m) => m.registerLogout),
-  build: () => import('./build.js').then((m) => m.registerBuild),
-  push: () => import('./push.js').then((m) => m.registerPush),
-  tag: () => import('./tag.js').then((m) => m.registerTag),
-  save: () => import('./save.js').then((m) => m.registerSave),
-  load: () => import('./load.js').then((m) => m.registerLoad),
-  ps: () => import('./ps.js').then((m) => m.registerPs),
-  diff: () => import('./diff.js').then((m) => m.registerDiff),
-  cp: () => import('./cp.js').then((m) => m.registerCp),
-  rm: () => import('./rm.js').then((m) => m.registerRm),
-};
+import { VERBS } from './verbs.js';
 
 /** What a verb's action reports back: the process exit status. */
 export interface VerbContext {
