@@ -111,7 +111,7 @@ const onlyVerb = (verb) => ({
       const source = readFileSync(args.path, 'utf8');
       const line = new RegExp(`^  ${verb}: .*$`, 'm').exec(source);
       if (!line) throw new Error(`runtime/cli/verbs.ts has no verb ${verb}`);
-      const table = /^export const VERBS[^\n]*\n(?:  [^\n]*\n)*\};$/m;
+      const table = /^export const VERBS[^\n]*\n(?: {2}[^\n]*\n)*\};$/m;
       if (!table.test(source)) throw new Error('runtime/cli/verbs.ts: the VERBS table is not where expected');
       return {
         contents: source.replace(table, (whole) => `${whole.split('\n')[0]}\n${line[0]}\n};`),
