@@ -6,7 +6,8 @@
 // Run by `npm run build` after tsc. Files: entry.cjs (the loader), cli-HASH.cjs, cli-HASH.cache.
 // Usage: node scripts/build-cli.mjs [--outdir DIR]   (default: dist/cli)
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
@@ -59,32 +60,44 @@ module.exports.codeCache = () => script.createCachedData();
 `;
 }
 
-/** Loads the CLI in a worker, runs `wasmbox ARGS --help` (its verbs registered), returns its code cache. */
-function makeCodeCache(entry, args) {
+/**
+ * Loads the CLI in a worker, runs its warm-up (scripts/code-cache-warmup.cjs: a real command where
+ * it has one) with WASMBOX_HOME in a scratch directory, and returns the V8 code cache it leaves.
+ */
+async function makeCodeCache(entry, warmup) {
   const boot = `
 const { parentPort, workerData } = require('node:worker_threads');
 const cli = require(workerData.entry);
-cli.main(workerData.args).then(() => parentPort.postMessage({ codeCache: cli.codeCache() }));
+require(workerData.warmups)[workerData.warmup](cli, workerData.root).then(
+  () => parentPort.postMessage({ codeCache: cli.codeCache() }),
+  (error) => parentPort.postMessage({ error: String(error?.stack ?? error) }),
+);
 `;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(boot, {
-      eval: true,
-      env: {},
-      execArgv: [],
-      stdout: true,
-      stderr: true,
-      workerData: { entry, args: [...args, '--help'] },
+  const home = mkdtempSync(join(tmpdir(), 'wasmbox-code-cache-'));
+  try {
+    return await new Promise((resolve, reject) => {
+      const worker = new Worker(boot, {
+        eval: true,
+        env: { WASMBOX_HOME: home },
+        execArgv: [],
+        stdout: true,
+        stderr: true,
+        workerData: { entry, warmup, warmups: join(root, 'scripts/code-cache-warmup.cjs'), root },
+      });
+      worker.on('message', (message) => {
+        if (message?.error) reject(new Error(message.error));
+        else if (!message?.codeCache) return;
+        void worker.terminate();
+        resolve(message);
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) =>
+        reject(new Error(`the worker exited (${code}) before making its code cache`)),
+      );
     });
-    worker.on('message', (message) => {
-      if (!message?.codeCache) return;
-      void worker.terminate();
-      resolve(message);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) =>
-      reject(new Error(`the worker exited (${code}) before making its code cache`)),
-    );
-  });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 /** Rewrites each module's import.meta.url to the URL of its compiled file under dist/. */
@@ -151,7 +164,7 @@ async function bundleCli(dir, verb) {
     prefix: 'cli',
     code,
     loader: (name) => loader(name, distFromHere),
-    makeCodeCache: (entry) => makeCodeCache(entry, verb ? [verb] : []),
+    makeCodeCache: (entry) => makeCodeCache(entry, verb ?? 'all'),
     label,
   });
 }
