@@ -18,7 +18,7 @@ import { startRegistry } from '../test/helpers/registry.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const runs = Number(process.argv[2] ?? 5);
+const runs = Number(process.argv[2] ?? 9);
 
 async function buildImage(work: string): Promise<string> {
   const layout = join(work, 'layout');
@@ -72,45 +72,76 @@ async function main(): Promise<void> {
       `docker://${registry.host}/big:latest`,
     ]);
     const ref = `${registry.host}/big:latest`;
-    const samples = { wasmbox: [] as number[], skopeo: [] as number[], library: [] as number[] };
     const fetch = await nodeFetch(process.env);
-    for (let i = 0; i < runs; i++) {
-      const home = join(work, `home${i}`);
-      samples.wasmbox.push(
-        await time(() =>
-          run(process.execPath, [join(root, 'bin', 'wasmbox.cjs'), 'pull', '-q', ref], {
-            env: { ...process.env, WASMBOX_HOME: home },
-          }),
-        ),
-      );
-      samples.skopeo.push(
-        await time(() =>
+    // NODE_EXTRA_CA_CERTS (set machine-wide on some hosts) makes every Node process parse that CA
+    // bundle before any JavaScript runs (Node 20 does it eagerly): measured both ways when set.
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+    const { NODE_EXTRA_CA_CERTS: _, ...withoutExtraCa } = process.env;
+    type Case = { name: string; run: (i: number) => Promise<unknown> };
+    const cli = (env: NodeJS.ProcessEnv) => (i: number) =>
+      run(process.execPath, [join(root, 'bin', 'wasmbox.cjs'), 'pull', '-q', ref], {
+        env: { ...env, WASMBOX_HOME: join(work, `home-${i}-${Math.random()}`) },
+      });
+    const cases: Case[] = [
+      { name: 'wasmbox pull', run: cli(process.env) },
+      ...(extraCa ? [{ name: 'wasmbox pull, NODE_EXTRA_CA_CERTS unset', run: cli(withoutExtraCa) }] : []),
+      {
+        name: 'skopeo copy docker:// → oci:',
+        run: (i) =>
           run('skopeo', [
             'copy',
             '-q',
             '--src-tls-verify=false',
             `docker://${ref}`,
-            `oci:${join(work, `skopeo${i}`)}:big`,
+            `oci:${join(work, `skopeo-${i}-${Math.random()}`)}:big`,
           ]),
-        ),
-      );
-      const store = new OciLayoutStore(join(work, `lib${i}`), nodeFileApi, { createHasher: nodeSha256 });
-      samples.library.push(await time(() => pullImage(ref, { store, fetch, createHasher: nodeSha256 })));
+      },
+      {
+        name: 'pullImage() in-process (no Node start-up)',
+        run: (i) => {
+          const store = new OciLayoutStore(join(work, `lib-${i}`), nodeFileApi, { createHasher: nodeSha256 });
+          return pullImage(ref, { store, fetch, createHasher: nodeSha256 });
+        },
+      },
+      { name: '`node -e 0` (Node start-up alone)', run: () => run(process.execPath, ['-e', '0']) },
+      ...(extraCa
+        ? [
+            {
+              name: '`node -e 0`, NODE_EXTRA_CA_CERTS unset',
+              run: () => run(process.execPath, ['-e', '0'], { env: withoutExtraCa }),
+            },
+          ]
+        : []),
+    ];
+    const samples = new Map(cases.map((c) => [c.name, [] as number[]]));
+    for (let i = 0; i < runs; i++) {
+      // A different order each round: no case always runs right after the same other one.
+      const order = cases.map((_, k) => cases[(k + i) % cases.length]!);
+      for (const c of order) samples.get(c.name)!.push(await time(() => c.run(i)));
       console.error(
-        `run ${i + 1}: wasmbox ${samples.wasmbox[i]!.toFixed(0)} ms, in-process ${samples.library[i]!.toFixed(0)} ms, skopeo ${samples.skopeo[i]!.toFixed(0)} ms`,
+        `run ${i + 1}: ${cases.map((c) => `${c.name} ${samples.get(c.name)![i]!.toFixed(0)} ms`).join(', ')}`,
       );
     }
-    const w = median(samples.wasmbox);
-    const s = median(samples.skopeo);
+    const med = (name: string) => median(samples.get(name)!);
+    const skopeo = med('skopeo copy docker:// → oci:');
+    const ratio = (name: string, label: string) =>
+      `| **ratio ${label} / skopeo** | **${(med(name) / skopeo).toFixed(2)}×** | target ≤ 1.0× |`;
     const table = [
       '| tool | median (ms) | runs (ms) |',
       '|---|---:|---|',
-      `| wasmbox pull | ${w.toFixed(0)} | ${samples.wasmbox.map((x) => x.toFixed(0)).join(', ')} |`,
-      `| pullImage() in-process (no Node start-up) | ${median(samples.library).toFixed(0)} | ${samples.library.map((x) => x.toFixed(0)).join(', ')} |`,
-      `| skopeo copy docker:// → oci: | ${s.toFixed(0)} | ${samples.skopeo.map((x) => x.toFixed(0)).join(', ')} |`,
-      `| **ratio wasmbox / skopeo** | **${(w / s).toFixed(2)}×** | target ≤ 1.0× |`,
+      ...cases.map(
+        (c) =>
+          `| ${c.name} | ${med(c.name).toFixed(0)} | ${samples
+            .get(c.name)!
+            .map((x) => x.toFixed(0))
+            .join(', ')} |`,
+      ),
+      ratio('wasmbox pull', 'wasmbox pull'),
+      ...(extraCa
+        ? [ratio('wasmbox pull, NODE_EXTRA_CA_CERTS unset', 'wasmbox pull (NODE_EXTRA_CA_CERTS unset)')]
+        : []),
     ].join('\n');
-    const header = `# Pull benchmark\n\nImage: one ~30 MB layer (random bytes) + two layers of 2000 small files each, pulled from a\nloopback docker-registry (CNCF distribution 2.8) into an empty directory; each run is a fresh process.\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the end, ${new Date().toISOString().slice(0, 10)}. Medians of ${runs}. \`npm run bench:pull\`.\n\n`;
+    const header = `# Pull benchmark\n\nImage: one ~30 MB layer (random bytes) + two layers of 2000 small files each, pulled from a\nloopback docker-registry (CNCF distribution 2.8) into an empty directory; each run is a fresh process; the cases take turns in a rotating order.${extraCa ? ` NODE_EXTRA_CA_CERTS is set here (${extraCa}).` : ''}\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)} at the end, ${new Date().toISOString().slice(0, 10)}. Medians of ${runs}. \`npm run bench:pull\`.\n\n`;
     console.log(table);
     // A hand-kept '## History' section (earlier results, what changed) survives a new run.
     const file = join(root, 'bench', 'PULL.md');

@@ -2,6 +2,8 @@
 // Node APIs (Node: platform/node/file-api.ts; a browser could back it with OPFS). Paths use '/'.
 
 export interface FileSink {
+  /** True when `write` is done with its chunk once it resolves (it copies): the caller may reuse it. */
+  readonly copies?: boolean;
   write(chunk: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }

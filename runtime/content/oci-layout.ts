@@ -153,10 +153,13 @@ export class OciLayoutStore implements Store {
       if (!sink) throw new RuntimeError('ERR_INVALID_ARGUMENT', `ingest of ${expected.digest} is closed`);
       return sink;
     };
+    // The hash is taken before a write resolves, so the writer keeps a chunk no longer than its file does.
+    const copies = sink.copies === true;
     return {
       get offset() {
         return offset;
       },
+      copies,
       async write(chunk) {
         await live().write(chunk);
         offset += chunk.length;

@@ -17,6 +17,8 @@ export interface BlobInfo {
 export interface BlobWriter {
   /** Bytes written so far: where a resumed download continues. */
   readonly offset: number;
+  /** True when `write` is done with its chunk once it resolves: the caller may reuse the chunk. */
+  readonly copies?: boolean;
   write(chunk: Uint8Array): Promise<void>;
   reset(): Promise<void>;
   /** Throws ERR_DIGEST_MISMATCH (size or digest) and discards the data when they do not match. */

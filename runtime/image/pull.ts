@@ -140,6 +140,9 @@ async function fetchBlob(
     get offset() {
       return writer?.offset ?? 0;
     },
+    get copies() {
+      return writer?.copies === true;
+    },
     write: async (chunk) => (await open()).write(chunk),
     reset: async () => (await open()).reset(),
   };

@@ -39,9 +39,20 @@ export interface FetchedManifest {
 /** Where a blob download writes; `offset` is where a resumed download continues. */
 export interface BlobSink {
   readonly offset: number;
+  /** True when `write` is done with its chunk once it resolves (see LendingResponse). */
+  readonly copies?: boolean;
   write(chunk: Uint8Array): Promise<void>;
   /** The server ignored our Range: drop what was written and start over. */
   reset(): Promise<void>;
+}
+
+/**
+ * A response whose body chunks are lent out of the transport's read buffers (Node's raw-http.ts):
+ * a chunk handed back with `recycle` is read into again, so a big download touches a few MiB of
+ * memory instead of its whole size. Only a chunk nobody reads any more may be handed back.
+ */
+interface LendingResponse {
+  recycle?(chunk: Uint8Array): void;
 }
 
 /** A request beyond GET (uploads, see upload.ts), and the token scope it needs. */
@@ -173,6 +184,7 @@ export class RegistryClient {
             );
           }
           await sink.write(value);
+          if (sink.copies) (response as LendingResponse).recycle?.(value);
           received += value.length;
           onBytes?.(value.length);
         }

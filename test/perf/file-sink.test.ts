@@ -1,5 +1,6 @@
 // The Node file sink's pipelined batches (runtime/platform/node/file-api.ts): bytes land in order
-// across many batches, and a failed batch write is reported once, by the next write or the close.
+// across many batches, a chunk may be reused once its write resolved (the sink copies), and a
+// failed batch write is reported once, by the next write or the close.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,21 @@ describe('nodeFileApi.create', () => {
     const written = readFileSync(path);
     expect(written.length).toBe(expected.length);
     expect(written.equals(expected)).toBe(true);
+  });
+
+  it('is done with a chunk once its write resolves: one buffer refilled for every write', async () => {
+    const path = join(tmp, 'reused');
+    const parts = chunks(50, 100_003);
+    const sink = await nodeFileApi.create(path);
+    expect(sink.copies).toBe(true);
+    const buffer = new Uint8Array(100_003);
+    for (const part of parts) {
+      buffer.set(part);
+      await sink.write(buffer);
+    }
+    buffer.fill(0);
+    await sink.close();
+    expect(readFileSync(path).equals(Buffer.concat(parts))).toBe(true);
   });
 
   it('writes a small file (one partial batch) at close', async () => {

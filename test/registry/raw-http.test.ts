@@ -95,6 +95,43 @@ describe('raw blob reader', () => {
     expect(seen.at(-1)?.connection).toBe('close');
   });
 
+  it('lends its read buffers: chunks handed back are read into again, the others never are', async () => {
+    const recycled = await httpFetch(`${origin}${blobPath}`);
+    const lending = recycled as Response & { recycle?: (chunk: Uint8Array) => void };
+    expect(typeof lending.recycle).toBe('function');
+    const reader = recycled.body!.getReader();
+    const copies: Buffer[] = [];
+    const left = new Set<ArrayBufferLike>();
+    let current: ArrayBufferLike | undefined;
+    let reused = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      copies.push(Buffer.from(value));
+      if (value.buffer !== current) {
+        if (left.has(value.buffer)) reused++;
+        if (current) left.add(current);
+        current = value.buffer;
+      }
+      lending.recycle!(value);
+    }
+    // 3 MiB through 1 MiB slabs: a slab whose chunks all came back is read into again.
+    expect(sha(Buffer.concat(copies))).toBe(sha(blob));
+    expect(reused).toBeGreaterThan(0);
+    // Chunks kept (not handed back) are never overwritten, even while other reads go on.
+    const kept = await httpFetch(`${origin}${blobPath}`);
+    const held: Uint8Array[] = [];
+    const keptReader = kept.body!.getReader();
+    const other = httpFetch(`${origin}${blobPath}`).then(async (r) => {
+      const o = r.body!.getReader();
+      for (let step = await o.read(); !step.done; step = await o.read()) lending.recycle!(step.value);
+    });
+    for (let step = await keptReader.read(); !step.done; step = await keptReader.read())
+      held.push(step.value);
+    await other;
+    expect(sha(Buffer.concat(held))).toBe(sha(blob));
+  });
+
   it('the node:http path still serves GETs when rawGets is off', async () => {
     const response = await createHttpFetch({ rawGets: false })(`${origin}${blobPath}`);
     expect(sha(await readAllBytes(response.body!))).toBe(sha(blob));

@@ -32,17 +32,13 @@ async function guard<T>(path: string, body: () => Promise<T>, missing?: () => T)
   }
 }
 
-const writeBatchBytes = 1 << 20;
+const batchBytes = 1 << 20;
 
-/** Writes every byte of `chunks` (a writev may write fewer than asked; rare on files, not never). */
-async function writeFully(handle: FileHandle, chunks: Uint8Array[], size: number): Promise<void> {
-  let { bytesWritten } = await handle.writev(chunks);
-  if (bytesWritten === size) return;
-  const rest = Buffer.concat(chunks, size);
-  while (bytesWritten < size) bytesWritten += (await handle.write(rest, bytesWritten)).bytesWritten;
+/** Writes every byte of `bytes` (a write may take fewer than asked; rare on files, not never). */
+async function writeFully(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
 }
 
-/** Sinks keep a reference to written chunks until the next flush: callers must not reuse them. */
 export const nodeFileApi: FileApi = {
   read: (path) =>
     guard(
@@ -78,29 +74,33 @@ export const nodeFileApi: FileApi = {
     }),
   async create(path) {
     const handle = await guard(path, () => open(path, 'w'));
-    // Network chunks are small (16–64 KiB): gather them so each write syscall moves ~1 MiB, as one
-    // writev (no copy into a bigger buffer). A batch is written while the next one gathers: the
-    // caller waits only when the batch before is still being written (at most two in memory).
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
+    // Network chunks are small (16 KiB–1 MiB): they are copied into a 1 MiB batch, written with one
+    // syscall while the next batch fills (two buffers, reused: no fresh memory per chunk, which
+    // costs ~0.5 ms/MiB in page faults). A write is done with its chunk once it resolves; writes
+    // come one at a time (each awaited).
+    let fill: Buffer | undefined;
+    let spare: Buffer | undefined;
+    let filled = 0;
     let writing: Promise<void> = Promise.resolve();
     // A failed batch is reported once, by the next write or close (an abort's close then succeeds).
     let failed: { error: unknown; reported?: boolean } | undefined;
-    const flush = (): Promise<void> => {
-      const batch = pending;
-      const size = pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      const previous = writing;
-      writing = previous.then(async () => {
-        if (failed || size === 0) return;
+    const flush = async (): Promise<void> => {
+      const full = fill;
+      const size = filled;
+      if (!full || size === 0) return;
+      // The batch before is written: its buffer fills next while this one is written.
+      await writing;
+      fill = spare;
+      spare = full;
+      filled = 0;
+      writing = (async () => {
+        if (failed) return;
         try {
-          await writeFully(handle, batch, size);
+          await writeFully(handle, full.subarray(0, size));
         } catch (error) {
           failed = { error };
         }
-      });
-      return previous;
+      })();
     };
     const report = () => {
       if (!failed) return;
@@ -108,12 +108,18 @@ export const nodeFileApi: FileApi = {
       throw failed.error;
     };
     return {
+      copies: true,
       write: (chunk) =>
         guard(path, async () => {
           report();
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes >= writeBatchBytes) await flush();
+          for (let at = 0; at < chunk.length; ) {
+            fill ??= Buffer.allocUnsafe(batchBytes);
+            const n = Math.min(batchBytes - filled, chunk.length - at);
+            fill.set(chunk.subarray(at, at + n), filled);
+            filled += n;
+            at += n;
+            if (filled === batchBytes) await flush();
+          }
           report();
         }),
       close: () =>

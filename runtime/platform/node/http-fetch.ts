@@ -62,6 +62,8 @@ class HttpResponse {
   readonly redirected: boolean;
   readonly type = 'basic';
   readonly body: ReadableStream<Uint8Array> | null;
+  /** Body chunks of raw-http.ts replies are lent: see LendingResponse in registry/client.ts. */
+  readonly recycle: ((chunk: Uint8Array) => void) | undefined;
   constructor(reply: RawReply, url: string, redirected: boolean) {
     this.status = reply.status;
     this.statusText = reply.statusText;
@@ -69,6 +71,7 @@ class HttpResponse {
     this.url = url;
     this.redirected = redirected;
     this.body = reply.body;
+    this.recycle = reply.recycle;
   }
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;

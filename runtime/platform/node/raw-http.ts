@@ -9,6 +9,8 @@ export interface RawReply {
   statusText: string;
   headers: Map<string, string>;
   body: ReadableStream<Uint8Array> | null;
+  /** Hands back a body chunk nobody reads any more: its memory is read into again (slabs.recycle). */
+  recycle?(chunk: Uint8Array): void;
 }
 
 export type Connect = (options: {
@@ -21,6 +23,54 @@ const slabBytes = 1 << 20;
 const minReadBytes = 64 << 10;
 const maxHeaderBytes = 64 << 10;
 const nullBodyStatuses = new Set([204, 304]);
+
+/**
+ * The read buffers, shared by all connections. A slab is read into from its start to its end,
+ * each read handed on as a chunk (a view, no copy); once the connection moves to another slab
+ * and every chunk of this one has come back (`recycle`), it is free for reading again. A chunk
+ * never handed back keeps its slab out of the pool: it is then garbage like any buffer.
+ */
+class SlabPool {
+  readonly #free: Buffer[] = [];
+  readonly #state = new WeakMap<ArrayBufferLike, { out: number; filled: boolean; slab: Buffer }>();
+
+  take(): Buffer {
+    const slab = this.#free.pop() ?? Buffer.allocUnsafe(slabBytes);
+    this.#state.set(slab.buffer, { out: 0, filled: false, slab });
+    return slab;
+  }
+
+  /** `chunk`, a view of a slab, is handed to a reader. */
+  lend(chunk: Uint8Array): void {
+    const state = this.#state.get(chunk.buffer);
+    if (state) state.out++;
+  }
+
+  /** The connection reads no more into `slab`. */
+  retire(slab: Buffer): void {
+    const state = this.#state.get(slab.buffer);
+    if (!state) return;
+    state.filled = true;
+    this.#release(state);
+  }
+
+  recycle(chunk: Uint8Array): void {
+    const state = this.#state.get(chunk.buffer);
+    if (!state || state.out === 0) return;
+    state.out--;
+    this.#release(state);
+  }
+
+  #release(state: { out: number; filled: boolean; slab: Buffer }): void {
+    if (!state.filled || state.out > 0) return;
+    this.#state.delete(state.slab.buffer);
+    if (this.#free.length < maxFreeSlabs) this.#free.push(state.slab);
+  }
+}
+
+/** Slabs kept for reuse (MiB): three parallel downloads with a few chunks queued each. */
+const maxFreeSlabs = 16;
+const slabs = new SlabPool();
 
 function protocolError(message: string): Error {
   return new Error(`malformed HTTP response: ${message}`);
@@ -106,7 +156,7 @@ export function rawGet(
   }
   request += '\r\n';
   return new Promise<RawReply>((resolve, reject) => {
-    let slab = Buffer.allocUnsafe(slabBytes);
+    let slab = slabs.take();
     let used = 0;
     let head: Buffer[] = [];
     let headBytes = 0;
@@ -123,21 +173,26 @@ export function rawGet(
       else if (error) controller?.error(error);
       else controller?.close();
       socket.destroy();
+      slabs.retire(slab);
     };
     const onAbort = () => finish(signal?.reason);
 
+    const hand = (chunk: Uint8Array) => {
+      slabs.lend(chunk);
+      controller?.enqueue(chunk);
+    };
     const deliver = (bytes: Uint8Array) => {
       if (!controller || bytes.length === 0) return;
       if (framing instanceof ChunkedDecoder) {
         const out: Uint8Array[] = [];
         framing.push(bytes, out);
-        for (const part of out) if (part.length > 0) controller.enqueue(part);
+        for (const part of out) if (part.length > 0) hand(part);
         if (framing.done) finish();
       } else if (framing === 'close') {
-        controller.enqueue(bytes);
+        hand(bytes);
       } else if (framing) {
         if (bytes.length > framing.left) throw protocolError('more body bytes than its Content-Length');
-        controller.enqueue(bytes);
+        hand(bytes);
         framing.left -= bytes.length;
         if (framing.left === 0) finish();
       }
@@ -196,7 +251,7 @@ export function rawGet(
             { highWaterMark: 4 },
           );
         }
-        resolve({ ...parsed, body });
+        resolve({ ...parsed, body, recycle: (chunk) => slabs.recycle(chunk) });
         if (!body || (typeof framing === 'object' && 'left' in framing && framing.left === 0)) finish();
         else deliver(rest);
         return;
@@ -211,7 +266,8 @@ export function rawGet(
         // byte of a slab is ever read into twice.
         buffer: () => {
           if (slabBytes - used < minReadBytes) {
-            slab = Buffer.allocUnsafe(slabBytes);
+            slabs.retire(slab);
+            slab = slabs.take();
             used = 0;
           }
           return slab.subarray(used);
