@@ -77,29 +77,25 @@ async function main(): Promise<void> {
     // bundle before any JavaScript runs (Node 20 does it eagerly): measured both ways when set.
     const extraCa = process.env.NODE_EXTRA_CA_CERTS;
     const { NODE_EXTRA_CA_CERTS: _, ...withoutExtraCa } = process.env;
-    type Case = { name: string; run: (i: number) => Promise<unknown> };
-    const cli = (env: NodeJS.ProcessEnv) => (i: number) =>
+    // Each run writes into `out`, deleted (untimed) right after: runs never pay for the writeback
+    // of earlier runs' files (with ~100 MB of dirty pages per round the kernel throttles writers).
+    type Case = { name: string; run: (out: string) => Promise<unknown> };
+    const cli = (env: NodeJS.ProcessEnv) => (out: string) =>
       run(process.execPath, [join(root, 'bin', 'wasmbox.cjs'), 'pull', '-q', ref], {
-        env: { ...env, WASMBOX_HOME: join(work, `home-${i}-${Math.random()}`) },
+        env: { ...env, WASMBOX_HOME: out },
       });
     const cases: Case[] = [
       { name: 'wasmbox pull', run: cli(process.env) },
       ...(extraCa ? [{ name: 'wasmbox pull, NODE_EXTRA_CA_CERTS unset', run: cli(withoutExtraCa) }] : []),
       {
         name: 'skopeo copy docker:// → oci:',
-        run: (i) =>
-          run('skopeo', [
-            'copy',
-            '-q',
-            '--src-tls-verify=false',
-            `docker://${ref}`,
-            `oci:${join(work, `skopeo-${i}-${Math.random()}`)}:big`,
-          ]),
+        run: (out) =>
+          run('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${out}:big`]),
       },
       {
         name: 'pullImage() in-process (no Node start-up)',
-        run: (i) => {
-          const store = new OciLayoutStore(join(work, `lib-${i}`), nodeFileApi, { createHasher: nodeSha256 });
+        run: (out) => {
+          const store = new OciLayoutStore(out, nodeFileApi, { createHasher: nodeSha256 });
           return pullImage(ref, { store, fetch, createHasher: nodeSha256 });
         },
       },
@@ -117,7 +113,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       // A different order each round: no case always runs right after the same other one.
       const order = cases.map((_, k) => cases[(k + i) % cases.length]!);
-      for (const c of order) samples.get(c.name)!.push(await time(() => c.run(i)));
+      for (const c of order) {
+        const out = join(work, 'out');
+        samples.get(c.name)!.push(await time(() => c.run(out)));
+        rmSync(out, { recursive: true, force: true });
+      }
       console.error(
         `run ${i + 1}: ${cases.map((c) => `${c.name} ${samples.get(c.name)![i]!.toFixed(0)} ms`).join(', ')}`,
       );
