@@ -136,10 +136,7 @@ export async function pushImage(
     else if (outcome.status === 'mounted') progress?.({ ...base, status: 'mounted', from: outcome.from });
     else progress?.({ ...base, status: 'done' });
   };
-  // The config alone first, as a pull does: the registry's auth challenge is answered once
-  // before requests run in parallel (concurrent first challenges race in the authorizer).
-  await upload(blobs[0]!);
-  await mapLimit(blobs.slice(1), options.concurrency ?? 3, upload);
+  await mapLimit(blobs, options.concurrency ?? 3, upload);
 
   const tag = ref.tag ?? ref.digest ?? 'latest';
   if (ref.digest && ref.digest !== record.digest) {

@@ -49,6 +49,8 @@ export class Authorizer {
   readonly #options: AuthorizerOptions;
   readonly #schemes = new Map<string, DomainAuth>();
   readonly #tokens = new Map<string, CachedToken>();
+  /** Token requests under way, by scope: concurrent requests wait for the same one. */
+  readonly #fetching = new Map<string, Promise<string>>();
 
   constructor(options: AuthorizerOptions) {
     this.#options = options;
@@ -62,8 +64,18 @@ export class Authorizer {
     return this.#bearer(domain, auth, scope);
   }
 
-  /** Learns from a 401 challenge; returns false when it cannot do better than last time. */
-  async challenged(domain: string, header: string | null, scope: string, subject: string): Promise<boolean> {
+  /**
+   * Learns from a 401 challenge to a request sent with the Authorization `sent` (none: undefined);
+   * returns false when it cannot do better than that request did. Several requests may have been
+   * challenged at once (before any knew the scheme): each is answered on its own terms.
+   */
+  async challenged(
+    domain: string,
+    header: string | null,
+    scope: string,
+    subject: string,
+    sent?: string,
+  ): Promise<boolean> {
     const challenges = parseChallenges(header ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
@@ -74,11 +86,13 @@ export class Authorizer {
         realm: bearer.params.realm,
         ...(bearer.params.service ? { service: bearer.params.service } : {}),
       };
-      // A token we just got was refused: asking again for the same scope will not help.
+      // The token we hold for this scope was sent and refused: asking again will not help.
+      const held = this.#tokens.get(this.#key(domain, scope));
       if (
         before?.scheme === 'bearer' &&
         before.realm === next.realm &&
-        this.#tokens.has(this.#key(domain, scope))
+        held &&
+        sent === `Bearer ${held.token}`
       ) {
         this.#tokens.delete(this.#key(domain, scope));
         return false;
@@ -87,7 +101,8 @@ export class Authorizer {
       return true;
     }
     if (basic) {
-      if (before?.scheme === 'basic') return false;
+      // Credentials were sent and refused (a request sent before the scheme was known retries).
+      if (before?.scheme === 'basic' && sent?.startsWith('Basic ')) return false;
       if (!(await this.#options.credentials?.(domain))) {
         throw new RuntimeError(
           'ERR_UNAUTHORIZED',
@@ -114,6 +129,20 @@ export class Authorizer {
     const key = this.#key(domain, scope);
     const cached = this.#tokens.get(key);
     if (cached && cached.expiresAt > this.#options.now()) return `Bearer ${cached.token}`;
+    let fetching = this.#fetching.get(key);
+    if (!fetching) {
+      fetching = this.#newToken(domain, auth, scope, key).finally(() => this.#fetching.delete(key));
+      this.#fetching.set(key, fetching);
+    }
+    return fetching;
+  }
+
+  async #newToken(
+    domain: string,
+    auth: { realm: string; service?: string },
+    scope: string,
+    key: string,
+  ): Promise<string> {
     const url = new URL(auth.realm);
     if (auth.service) url.searchParams.set('service', auth.service);
     // Several scopes (a cross-repository mount) are several `scope` parameters.

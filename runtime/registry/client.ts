@@ -280,7 +280,8 @@ export class RegistryClient {
       }
       if (response.status === 401 && sameOrigin && challenges < 2) {
         challenges++;
-        if (await this.#auth.challenged(domain, response.headers.get('www-authenticate'), scope, subject)) {
+        const challenge = response.headers.get('www-authenticate');
+        if (await this.#auth.challenged(domain, challenge, scope, subject, requestHeaders.authorization)) {
           await response.body?.cancel();
           continue;
         }

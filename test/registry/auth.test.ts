@@ -64,6 +64,21 @@ describe('auth modes', () => {
     expect(issuer.requests).toEqual([{ scope: 'repository:hello:pull', user: r.user.username }]);
   });
 
+  it('concurrent first requests (the scheme not yet known) all get through, with one token', async () => {
+    for (const mode of ['basic', 'token'] as const) {
+      const r = reg(mode);
+      r.issuer?.requests.splice(0);
+      const client = new RegistryClient({ fetch, credentials: async () => r.user, retry: quick });
+      const manifests = await Promise.all(
+        Array.from({ length: 6 }, () => client.getManifest(ref(r), 'latest')),
+      );
+      expect(new Set(manifests.map((m) => m.bytes.length)).size).toBe(1);
+      if (mode === 'token') {
+        expect(r.issuer!.requests).toEqual([{ scope: 'repository:hello:pull', user: r.user.username }]);
+      }
+    }
+  });
+
   it('token: anonymous token without pull rights is an UNAUTHORIZED error naming the image', async () => {
     const r = reg('token');
     await expect(
