@@ -1,5 +1,6 @@
 // `wasmbox login [SERVER]`: checks credentials against the registry, then saves them in Docker's
-// config file ($DOCKER_CONFIG/config.json), where docker and skopeo find them too.
+// config file ($DOCKER_CONFIG/config.json), where docker and skopeo find them too. On a terminal,
+// a user name or password not given by a flag is asked for (the password without echo).
 
 import type { Command } from 'commander';
 import { RuntimeError } from '../errors.js';
@@ -8,6 +9,7 @@ import { RegistryClient } from '../registry/client.js';
 import { withCredentials } from '../registry/credentials.js';
 import { addRegistryFlags, openImageEnv, type RegistryFlags } from './image-env.js';
 import type { VerbContext } from './main.js';
+import { ask, canAsk } from './prompt.js';
 
 interface LoginFlags extends RegistryFlags {
   username?: string;
@@ -43,11 +45,16 @@ export function registerLogin(program: Command, ctx: VerbContext): void {
       .option('--password-stdin', 'read the password from stdin'),
   ).action(async (server: string | undefined, flags: LoginFlags) => {
     const domain = registryDomain(server);
-    if (!flags.username) throw new RuntimeError('ERR_INVALID_ARGUMENT', 'login needs --username');
-    const password = flags.passwordStdin ? await readStdin() : flags.password;
+    // Like docker login: what the flags do not give is asked for on a terminal.
+    const interactive = !flags.passwordStdin && canAsk();
+    const username = flags.username ?? (interactive ? await ask('Username: ') : undefined);
+    if (!username) throw new RuntimeError('ERR_INVALID_ARGUMENT', 'login needs --username');
+    const password = flags.passwordStdin
+      ? await readStdin()
+      : (flags.password ?? (interactive ? await ask('Password: ', { hidden: true }) : undefined));
     if (!password)
       throw new RuntimeError('ERR_INVALID_ARGUMENT', 'login needs --password-stdin or --password');
-    const creds = { username: flags.username, password };
+    const creds = { username, password };
     const env = await openImageEnv(flags);
     const client = new RegistryClient({
       fetch: env.fetch,

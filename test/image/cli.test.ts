@@ -143,4 +143,38 @@ describe('wasmbox image verbs', () => {
     expect(again.code).toBe(0);
     expect(readdirSync(join(home, 'images', 'blobs', 'sha256'))).toContain(hello.layer.digest.slice(7));
   });
+
+  it('login on a terminal asks for what the flags leave out, the password without echo', async () => {
+    const home = join(temp, 'home-tty');
+    // `script` gives the command a pseudo-terminal; what it prints comes back on stdout.
+    const command = [process.execPath, bin, 'login', registry.host].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { ...process.env, WASMBOX_HOME: home, DOCKER_CONFIG: join(home, 'docker') },
+    });
+    let screen = '';
+    const waitFor = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (screen.includes(text)) return resolve();
+          if (child.exitCode !== null) reject(new Error(`exited before ${JSON.stringify(text)}: ${screen}`));
+        };
+        child.stdout.on('data', check);
+        child.once('exit', check);
+        check();
+      });
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+    });
+    await waitFor('Username: ');
+    child.stdin.write(`${registry.user.username}\r`);
+    await waitFor('Password: ');
+    child.stdin.write(`${registry.user.password}\r`);
+    await waitFor('Login Succeeded');
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(code).toBe(0);
+    expect(screen).toContain(`Username: ${registry.user.username}`);
+    expect(screen).not.toContain(registry.user.password);
+    const config = JSON.parse(readFileSync(join(home, 'docker', 'config.json'), 'utf8'));
+    expect(Object.keys(config.auths)).toEqual([registry.host]);
+  });
 });
