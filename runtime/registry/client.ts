@@ -261,6 +261,16 @@ export class RegistryClient {
         }
       } catch (error) {
         if (error instanceof RuntimeError) throw error;
+        const untrusted = certificateProblem(error);
+        if (untrusted) {
+          // Not a passing failure: retrying would only fail the same way, later.
+          throw new RuntimeError(
+            'ERR_NETWORK',
+            `${subject}: ${new URL(url).origin}: the registry's TLS certificate is not trusted (${untrusted}); ` +
+              'give its CA (wasmbox --ca-file, $WASMBOX_REGISTRY_CA)',
+            { cause: error },
+          );
+        }
         if (attempt >= retries) {
           const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
           throw new RuntimeError('ERR_NETWORK', `${subject}: cannot reach ${new URL(url).origin}: ${cause}`, {
@@ -296,6 +306,15 @@ export class RegistryClient {
       return response;
     }
   }
+}
+
+/** The TLS verification code of a fetch failure (Node's error codes), when that is what it was. */
+function certificateProblem(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
 }
 
 async function safeText(response: Response): Promise<string> {
