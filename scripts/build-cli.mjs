@@ -10,8 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
-import { publishGeneration, refuseWarnings } from './bundle-generation.mjs';
+import { bundleForNode, IMPORT, publishGeneration } from './bundle-generation.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -21,8 +20,7 @@ if (!outdir) throw new Error('--outdir needs a directory');
 /** Verbs with a bundle of their own (bin/wasmbox.cjs picks it by the verb it is given). */
 const SINGLE_VERBS = ['pull', 'run'];
 
-/** The wrapper's parameters: the bundle's import(), and each module's own import.meta.url. */
-const IMPORT = '__wasmboxImport';
+/** The wrapper's other parameter (besides IMPORT): each module's own import.meta.url. */
 const MODULE_URL = '__wasmboxModuleUrl';
 
 /**
@@ -137,26 +135,15 @@ const onlyVerb = (verb) => ({
 /** Bundles the CLI (or one verb of it) into `dir` as a published generation. */
 async function bundleCli(dir, verb) {
   mkdirSync(dir, { recursive: true });
-  const result = await build({
-    entryPoints: [join(root, 'runtime/cli/main.ts')],
-    write: false,
-    outfile: join(dir, 'cli.cjs'),
-    bundle: true,
-    // CommonJS: the verbs' dynamic imports become lazily initialised parts of the same file
-    // (parsed, not run, until a verb needs them), and every module exists once.
-    format: 'cjs',
-    platform: 'node',
-    target: 'es2022',
-    tsconfig: join(root, 'tsconfig.json'),
-    logLevel: 'silent',
+  const label = verb ? `CLI bundle for ${verb}` : 'CLI bundle';
+  const code = await bundleForNode({
+    root,
+    entry: 'runtime/cli/main.ts',
     plugins: [moduleUrls, ...(verb ? [onlyVerb(verb)] : [])],
     // jco ships wasm next to its JS (found through import.meta.url); esbuild runs the build verb.
     external: ['@bytecodealliance/*', 'esbuild', 'undici', 'tsx', 'tsx/*'],
+    label,
   });
-  const label = verb ? `CLI bundle for ${verb}` : 'CLI bundle';
-  refuseWarnings(result, label);
-  const source = result.outputFiles[0].text;
-  const code = Buffer.from(source.replace(/(?<![\w$.])import\(/g, `${IMPORT}(`));
   // Loaders find dist/ (for import.meta.url) from where they sit: dist/cli or dist/cli/VERB.
   const distFromHere = relative(dir, join(outdir, '..')) || '.';
   await publishGeneration({

@@ -7,8 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
-import { publishGeneration, refuseWarnings } from './bundle-generation.mjs';
+import { bundleForNode, IMPORT, publishGeneration } from './bundle-generation.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -76,31 +75,14 @@ function makeCodeCache(entry) {
   });
 }
 
-/** The wrapper's parameter through which the bundle imports. */
-const IMPORT = '__wasmboxImport';
-
 mkdirSync(outdir, { recursive: true });
-const result = await build({
-  entryPoints: [join(root, 'runtime/platform/node/worker-entry.ts')],
-  write: false,
-  outfile: join(outdir, 'worker.cjs'),
-  bundle: true,
-  // CommonJS: esbuild turns the worker's dynamic imports (image layers, components, the upper
-  // layer's export) into lazily initialised parts of the same file: parsed, not run, at boot; and
-  // every module exists once (RuntimeError stays one class).
-  format: 'cjs',
-  platform: 'node',
-  target: 'es2022',
-  tsconfig: join(root, 'tsconfig.json'),
-  logLevel: 'silent',
+const code = await bundleForNode({
+  root,
+  entry: 'runtime/platform/node/worker-entry.ts',
   // jco ships wasm next to its JS (found through import.meta.url): it stays in node_modules.
   external: ['@bytecodealliance/*'],
+  label: 'worker bundle',
 });
-refuseWarnings(result, 'worker bundle');
-// import() inside a vm.Script needs a loader callback, and Node 20 drops it for code from a cache:
-// the bundle's dynamic imports (a component's generated JS, from a data: URL) call the loader's.
-const source = result.outputFiles[0].text;
-const code = Buffer.from(source.replace(/(?<![\w$.])import\(/g, `${IMPORT}(`));
 await publishGeneration({
   outdir,
   prefix: 'worker',

@@ -1,15 +1,44 @@
-// Shared by the bundle builders (build-worker.mjs, build-cli.mjs): refuse a bundle esbuild warned
-// about, then publish it as a generation — bundle, V8 code cache, and last the loader that names them.
+// Shared by the bundle builders (build-worker.mjs, build-cli.mjs): bundle one entry for Node with
+// esbuild (refused when esbuild warned), then publish it as a generation — bundle, V8 code cache,
+// and last the loader that names them.
 
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 
 /** Writes `data` as `file` through a rename (atomic): readers see the old file or the new one. */
 export function writeAtomic(file, data) {
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, data);
   renameSync(temp, file);
+}
+
+/** The bundle's parameter through which its dynamic imports go (the loader passes its import()). */
+export const IMPORT = '__wasmboxImport';
+
+/**
+ * Bundles `entry` into one CommonJS file for Node: dynamic imports become lazily initialised parts
+ * of the same file (parsed, not run, until needed) and every module exists once (RuntimeError stays
+ * one class). Its `import(` calls are renamed to IMPORT: inside a vm.Script, import() needs a
+ * loader callback, which Node 20 drops for code from a cache. Returns the code.
+ */
+export async function bundleForNode({ root, entry, plugins = [], external, label }) {
+  const result = await build({
+    entryPoints: [join(root, entry)],
+    write: false,
+    outfile: join(root, 'dist', 'bundle.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'es2022',
+    tsconfig: join(root, 'tsconfig.json'),
+    logLevel: 'silent',
+    plugins,
+    external,
+  });
+  refuseWarnings(result, label);
+  return Buffer.from(result.outputFiles[0].text.replace(/(?<![\w$.])import\(/g, `${IMPORT}(`));
 }
 
 /**
