@@ -14,8 +14,9 @@ export function canAsk(): boolean {
  */
 export function ask(question: string, { hidden = false } = {}): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Raw (no echo by the terminal) before the question shows: an answer typed at once stays hidden.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   return new Promise<string>((resolve, reject) => {
     let answer = '';

@@ -5,6 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helloParts, pushFixtures, repoRoot } from '../fixtures/images.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
@@ -142,6 +143,27 @@ describe('wasmbox image verbs', () => {
     const again = await wasmbox(['pull', '-q', `${proxy.host}/hello`], home);
     expect(again.code).toBe(0);
     expect(readdirSync(join(home, 'images', 'blobs', 'sha256'))).toContain(hello.layer.digest.slice(7));
+  });
+
+  it('four processes pulling into one store at once leave it consistent (skopeo reads it)', async () => {
+    const home = join(temp, 'home-parallel');
+    const images = [
+      `${anon.host}/hello:latest`,
+      `${anon.host}/hello:latest`,
+      `${anon.host}/hello`,
+      `${anon.host}/hello`,
+    ];
+    const results = await Promise.all(images.map((image) => wasmbox(['pull', '-q', image], home)));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const index = JSON.parse(readFileSync(join(home, 'images', 'index.json'), 'utf8'));
+    expect(index.manifests).toHaveLength(1);
+    expect(index.manifests[0].digest).toBe(hello.manifest.digest);
+    expect(readdirSync(join(home, 'images', 'ingest'))).toEqual([]);
+    const { stdout } = await promisify(execFile)('skopeo', [
+      'inspect',
+      `oci:${join(home, 'images')}:${anon.host}/hello:latest`,
+    ]);
+    expect(JSON.parse(stdout).Digest).toBe(hello.manifest.digest);
   });
 
   it('login on a terminal asks for what the flags leave out, the password without echo', async () => {
