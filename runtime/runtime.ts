@@ -6,18 +6,20 @@ import type { Container } from './api/container.js';
 import { createContainer } from './api/create.js';
 import { emitter } from './api/events.js';
 import { collect } from './api/exec.js';
-import type {
-  CreateOptions,
-  PullOptions,
-  RuntimeExecOptions,
-  RuntimeExecResult,
-  RuntimeOptions,
+import {
+  type CreateOptions,
+  DEFAULT_CACHED_GUESTS,
+  type PullOptions,
+  type RuntimeExecOptions,
+  type RuntimeExecResult,
+  type RuntimeOptions,
 } from './api/options.js';
 import type { RunTarget } from './api/program.js';
 import { pull } from './api/pull.js';
 import { MemoryComponentCache } from './component/cache.js';
 import { MemoryStore } from './content/memory.js';
 import type { ImageRecord, Store } from './content/store.js';
+import { LruCache } from './core/lru.js';
 import { RuntimeError } from './errors.js';
 import { parseIsolation } from './isolation/limits.js';
 import { createSharedDriver } from './isolation/shared.js';
@@ -54,8 +56,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const emit = emitter(options.onEvent);
   const isolation: IsolationMode = options.isolation ? parseIsolation(options.isolation) : 'shared';
   const fetchFn = options.fetch ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
-  const layers = new LayerTreeCache();
-  const modules = new Map<string, Promise<GuestModule | GuestComponent>>();
+  const layers = new LayerTreeCache({
+    ...(options.cache?.layerBytes !== undefined ? { maxBytes: options.cache.layerBytes } : {}),
+  });
+  const modules = new LruCache<string, Promise<GuestModule | GuestComponent>>(
+    options.cache?.guests ?? DEFAULT_CACHED_GUESTS,
+  );
   const live = new Set<Container>();
   const drivers = new Map<IsolationMode, IsolationDriver>();
   let closed = false;

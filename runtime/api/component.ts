@@ -5,12 +5,13 @@
 
 import type { ComponentCache } from '../component/cache.js';
 import { digestOf } from '../core/digest.js';
+import type { LruCache } from '../core/lru.js';
 import type { GuestComponent, GuestModule } from '../isolation/types.js';
 
 export interface ComponentGuestOptions {
   cache: ComponentCache;
   /** The runtime's prepared guests by digest and cap, shared with modules (keys differ by prefix). */
-  guests: Map<string, Promise<GuestModule | GuestComponent>>;
+  guests: LruCache<string, Promise<GuestModule | GuestComponent>>;
   memoryLimit?: number;
 }
 

@@ -6,6 +6,7 @@ import type { ComponentCache } from '../component/cache.js';
 import { buildRootfs, type MountSpec } from '../container/rootfs.js';
 import { readAllBytes as readAll } from '../core/bytes.js';
 import { digestOf } from '../core/digest.js';
+import type { LruCache } from '../core/lru.js';
 import { RuntimeError } from '../errors.js';
 import { prepareModule } from '../isolation/module.js';
 import type { MountHost } from '../isolation/seam.js';
@@ -35,7 +36,7 @@ export interface CreateEnv extends ProgramContext {
   mountHost?: MountHost;
   componentCache: ComponentCache;
   /** Prepared modules and components by digest and memory cap: compiled once per runtime. */
-  modules: Map<string, Promise<GuestModule | GuestComponent>>;
+  modules: LruCache<string, Promise<GuestModule | GuestComponent>>;
   emit: EventListener;
   track(container: Container): () => void;
 }

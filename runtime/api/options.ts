@@ -22,7 +22,7 @@ export type { IsolationMode, KillSignal, PullEvent };
 export interface RuntimeOptions {
   /** Where images live. Node default: the OCI layout under $WASMBOX_HOME; browser: memory. */
   store?: Store;
-  /** HTTP transport for registries. Node default: undici; browser: the page's fetch. */
+  /** HTTP transport for registries. Node default: node:http/https (http-fetch.ts); browser: the page's fetch. */
   fetch?: typeof fetch;
   /**
    * Registry host table: a reference domain (`docker.io`, `ghcr.io`) or an origin
@@ -50,7 +50,15 @@ export interface RuntimeOptions {
   componentCache?: ComponentCache;
   /** Lifecycle events of every container and pull of this runtime. */
   onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * What the runtime keeps for the next container, forgetting the least recently used beyond:
+   * unpacked layer trees (default 1 GiB, about their file bytes) and compiled guests (default 64).
+   */
+  cache?: { layerBytes?: number; guests?: number };
 }
+
+/** Compiled modules and components a runtime keeps by default. */
+export const DEFAULT_CACHED_GUESTS = 64;
 
 export interface PullOptions {
   signal?: AbortSignal;

@@ -74,10 +74,20 @@ export async function applyLayer(
   }
   layer.finish();
   fs.readOnly = true;
-  return { fs, root: fs.root, chain: [...(lower?.chain ?? []), digest] };
+  return {
+    fs,
+    root: fs.root,
+    chain: [...(lower?.chain ?? []), digest],
+    bytes: layer.fileBytes + count * bytesPerEntry,
+  };
 }
 
+/** What an entry costs beyond its file bytes (nodes, names, maps), roughly. */
+const bytesPerEntry = 256;
+
 class LayerApply {
+  /** Bytes of the files this layer wrote. */
+  fileBytes = 0;
   /** Names each directory got from this layer: whiteouts and opaque markers spare them. */
   private readonly unpacked = new Map<MemDir, Set<string>>();
   /** Times a directory had before this layer changed its entries, restored at the end. */
@@ -147,6 +157,7 @@ class LayerApply {
       const data = new FileData();
       let at = 0;
       for await (const piece of entry.body) at += data.write(piece, at);
+      this.fileBytes += at;
       const file = this.edit(parent, () => parent.createFile(name, entry.mode));
       file.data = data;
       node = file;

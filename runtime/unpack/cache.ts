@@ -1,6 +1,8 @@
 // Layer trees cached by chain: each chain (a layer over its parents) is unpacked once and then
-// shared by every image and container built on it.
+// shared by every image and container built on it, until the cache passes its byte budget and
+// forgets the chains used least recently (containers keep the trees they run on).
 
+import { LruCache } from '../core/lru.js';
 import { type ApplyOptions, applyLayer, type LayerLimits } from './apply.js';
 import type { ByteStream } from './source.js';
 import type { LayerTree } from './tree.js';
@@ -15,14 +17,20 @@ export interface LayerSource {
 export interface LayerTreeCacheOptions {
   limits?: Partial<LayerLimits>;
   onWarning?: ApplyOptions['onWarning'];
+  /** What the cached trees may weigh together (LayerTree.bytes). Default 1 GiB. */
+  maxBytes?: number;
 }
 
-/** One per runtime (never a module-level singleton). Trees stay until `delete` or `clear`. */
+export const DEFAULT_LAYER_CACHE_BYTES = 1024 ** 3;
+
+/** One per runtime (never a module-level singleton). */
 export class LayerTreeCache {
   /** Keyed by the chain's digests joined; a promise so concurrent builds share the work. */
-  private readonly trees = new Map<string, Promise<LayerTree>>();
+  private readonly trees: LruCache<string, Promise<LayerTree>>;
 
-  constructor(private readonly options: LayerTreeCacheOptions = {}) {}
+  constructor(private readonly options: LayerTreeCacheOptions = {}) {
+    this.trees = new LruCache(options.maxBytes ?? DEFAULT_LAYER_CACHE_BYTES);
+  }
 
   /** The tree of the whole chain `layers` (bottom first), unpacking only what is not cached. */
   async chain(layers: readonly LayerSource[]): Promise<LayerTree | undefined> {
@@ -43,9 +51,17 @@ export class LayerTreeCache {
           });
         })();
         const cacheKey = key;
-        // A failed build is not cached: the next attempt retries it.
-        next.catch(() => this.trees.delete(cacheKey));
-        this.trees.set(key, next);
+        const built = next;
+        // Weighed once built; a failed build is not cached: the next attempt retries it.
+        next.then(
+          (done) => {
+            if (this.trees.get(cacheKey) === built) this.trees.weigh(cacheKey, done.bytes);
+          },
+          () => {
+            if (this.trees.get(cacheKey) === built) this.trees.delete(cacheKey);
+          },
+        );
+        this.trees.set(key, next, 0);
       }
       tree = next;
     }

@@ -10,6 +10,11 @@ export interface LayerTree {
   readonly root: MemDir;
   /** The layer digests of the chain, bottom first. */
   readonly chain: readonly string[];
+  /**
+   * About the memory the top layer added over its lower tree (which it shares): its file bytes
+   * plus 256 per entry. What a cache of trees weighs them by.
+   */
+  readonly bytes: number;
 }
 
 /**

@@ -165,6 +165,47 @@ describe('a chain of four layers from umoci, GNU tar and tar-stream', () => {
   });
 });
 
+describe('the layer tree cache under a byte budget', () => {
+  const image = async (name: string, kib: number) => ({
+    digest: `sha256:${name}`,
+    bytes: await packTar([
+      { name: `${name}.bin`, body: new Uint8Array(kib * 1024).fill(1) },
+      { name: `${name}.txt`, body: name },
+    ]),
+  });
+  const sourceOf = (b: Blob, opened: string[]) => ({
+    digest: b.digest,
+    open: () => {
+      opened.push(b.digest);
+      return [b.bytes];
+    },
+  });
+
+  it('weighs a tree by the file bytes (and entries) its layer added', async () => {
+    const tree = (await new LayerTreeCache().chain([sourceOf(await image('w', 100), [])]))!;
+    expect(tree.bytes).toBeGreaterThanOrEqual(100 * 1024 + 1);
+    expect(tree.bytes).toBeLessThan(100 * 1024 + 4096);
+  });
+
+  it('forgets the chains used least recently past the budget; their trees still work', async () => {
+    const [a, b, c] = await Promise.all([image('a', 300), image('b', 300), image('c', 300)]);
+    const opened: string[] = [];
+    const cache = new LayerTreeCache({ maxBytes: 700 * 1024 });
+    const treeA = await cache.chain([sourceOf(a, opened)]);
+    await cache.chain([sourceOf(b, opened)]);
+    await cache.chain([sourceOf(a, opened)]); // a used again: b is now the oldest
+    await cache.chain([sourceOf(c, opened)]);
+    expect(cache.has([a.digest])).toBe(true);
+    expect(cache.has([b.digest])).toBe(false);
+    expect(cache.has([c.digest])).toBe(true);
+    expect(opened).toEqual([a.digest, b.digest, c.digest]);
+    // A forgotten chain is unpacked again when asked for; a tree in use is untouched by it all.
+    await cache.chain([sourceOf(b, opened)]);
+    expect(opened).toEqual([a.digest, b.digest, c.digest, b.digest]);
+    expect(readText(at(treeA!.root, '/a.txt'))).toBe('a');
+  });
+});
+
 describe('an opaque marker after entries of its own layer', () => {
   it('keeps what this layer put there, at any depth, and drops the rest', async () => {
     const l0 = await packTar([{ name: 'd/old' }, { name: 'd/sub/old-deep' }, { name: 'd/sub/keep-name' }]);
