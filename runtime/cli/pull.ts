@@ -5,7 +5,8 @@ import { pullImage } from '../image/pull.js';
 import { nodeFileApi } from '../platform/node/file-api.js';
 import { addRegistryFlags, openImageEnv, type RegistryFlags } from './image-env.js';
 import type { VerbContext } from './main.js';
-import { plainProgress, ttyProgress } from './pull-progress.js';
+import { showPull } from './pull-progress.js';
+import { transferView } from './transfer-view.js';
 
 interface PullFlags extends RegistryFlags {
   platform?: string;
@@ -22,11 +23,7 @@ export function registerPull(program: Command, ctx: VerbContext): void {
       .option('-q, --quiet', 'print only the image name'),
   ).action(async (image: string, flags: PullFlags) => {
     const env = await openImageEnv(flags);
-    const progress = flags.quiet
-      ? undefined
-      : process.stderr.isTTY
-        ? await ttyProgress(process.stderr)
-        : plainProgress((line) => process.stderr.write(`${line}\n`));
+    const view = await transferView(process.stderr, flags.quiet);
     try {
       const record = await pullImage(image, {
         ...env,
@@ -34,14 +31,14 @@ export function registerPull(program: Command, ctx: VerbContext): void {
         // Manifests and configs (small, in memory) are checked by the portable sha256: node:crypto
         // then loads with the first blob ingest, while its request is out, not before the manifest.
         ...(flags.platform ? { platform: flags.platform } : {}),
-        ...(progress ? { onProgress: (e) => progress.onProgress(e) } : {}),
+        ...(view ? { onProgress: showPull(view) } : {}),
       });
-      progress?.stop();
+      view?.stop();
       if (!flags.quiet) process.stderr.write(`Digest: ${record.digest}\n`);
       process.stdout.write(`${record.name}\n`);
       ctx.setExit(0);
     } finally {
-      progress?.stop();
+      view?.stop();
     }
   });
 }

@@ -1,32 +1,29 @@
 // `wasmbox push NAME[:TAG]`: uploads a local image to the registry its name points at, skipping
-// blobs the registry has and mounting ones another of its repositories has.
+// blobs the registry has and mounting ones another of its repositories has; progress as pull's
+// (bars on a terminal, docker's lines elsewhere).
 
 import type { Command } from 'commander';
 import { RuntimeError } from '../errors.js';
 import { type PushEvent, pushImage } from '../image/push.js';
-import { addRegistryFlags, formatSize, openImageEnv, type RegistryFlags } from './image-env.js';
+import { addRegistryFlags, openImageEnv, type RegistryFlags } from './image-env.js';
 import type { VerbContext } from './main.js';
+import { type TransferView, transferView } from './transfer-view.js';
 
 interface PushFlags extends RegistryFlags {
   quiet?: boolean;
   chunkSize?: string;
 }
 
-const short = (digest: string) => digest.slice(7, 19);
-
-/** Docker's push lines, one per blob event, so logs and terminals read the same. */
-function describe(event: PushEvent): string | undefined {
-  if (event.type !== 'blob') return undefined;
-  switch (event.status) {
-    case 'exists':
-      return `${short(event.digest)}: Layer already exists`;
-    case 'mounted':
-      return `${short(event.digest)}: Mounted from ${event.from}`;
-    case 'uploading':
-      return `${short(event.digest)}: Pushing ${formatSize(event.size)}`;
-    case 'done':
-      return `${short(event.digest)}: Pushed`;
-  }
+/** A push's events on a transfer view, in docker push's words. */
+function showPush(view: TransferView): (event: PushEvent) => void {
+  return (event) => {
+    if (event.type === 'bytes') view.advance(event.digest, event.bytes);
+    else if (event.type !== 'blob') return;
+    else if (event.status === 'uploading') view.start(event.digest, event.size, 'Pushing');
+    else if (event.status === 'exists') view.finish(event.digest, event.size, 'Layer already exists');
+    else if (event.status === 'mounted') view.finish(event.digest, event.size, `Mounted from ${event.from}`);
+    else view.finish(event.digest, event.size, 'Pushed');
+  };
 }
 
 export function registerPush(program: Command, ctx: VerbContext): void {
@@ -46,14 +43,12 @@ export function registerPush(program: Command, ctx: VerbContext): void {
         `--chunk-size ${flags.chunkSize}: expected a number of bytes`,
       );
     }
+    const view = await transferView(process.stderr, flags.quiet);
     const result = await pushImage(image, {
       ...env,
       ...(chunk ? { monolithicLimit: chunk, chunkSize: chunk } : {}),
-      onProgress: (event) => {
-        const line = flags.quiet ? undefined : describe(event);
-        if (line) process.stderr.write(`${line}\n`);
-      },
-    });
+      ...(view ? { onProgress: showPush(view) } : {}),
+    }).finally(() => view?.stop());
     process.stdout.write(
       flags.quiet ? `${result.digest}\n` : `${result.name}: digest: ${result.digest} size: ${result.size}\n`,
     );

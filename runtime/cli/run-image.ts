@@ -13,7 +13,8 @@ import { formatReference, parseReference } from '../reference/reference.js';
 import { LayerTreeCache } from '../unpack/cache.js';
 import type { Overlay } from '../vfs/overlay.js';
 import { openImageEnv, type RegistryFlags } from './image-env.js';
-import { plainProgress } from './pull-progress.js';
+import { showPull } from './pull-progress.js';
+import { plainView } from './transfer-view.js';
 
 export interface ImageRunFlags extends RegistryFlags {
   pull?: string;
@@ -53,16 +54,17 @@ export async function prepareImage(
   const env = await openImageEnv(flags);
   await ensureImage(env.store, ref, policy, (missing) => {
     if (missing && !flags.quiet) process.stderr.write(`Unable to find image '${target}' locally\n`);
-    const progress =
+    // Lines, not bars: the guest's output follows on the same terminal.
+    const view =
       flags.quiet || ref.transport !== 'registry'
         ? undefined
-        : plainProgress((line) => process.stderr.write(`${line}\n`));
+        : plainView((line) => process.stderr.write(`${line}\n`));
     return pullImage(ref, {
       ...env,
       files: nodeFileApi,
       createHasher: nodeSha256,
       ...(flags.platform ? { platform: flags.platform } : {}),
-      ...(progress ? { onProgress: (e) => progress.onProgress(e) } : {}),
+      ...(view ? { onProgress: showPull(view) } : {}),
     });
   });
   const image = await loadImage(env.store, formatReference(ref));

@@ -166,6 +166,35 @@ describe('wasmbox image verbs', () => {
     expect(JSON.parse(stdout).Digest).toBe(hello.manifest.digest);
   });
 
+  it('on a terminal, pull and push draw a bar per blob and one for the total', async () => {
+    const home = join(temp, 'home-bars');
+    const env = { ...process.env, WASMBOX_HOME: home };
+    /** `wasmbox ARGS` on a pseudo-terminal (`script`): what it drew, and its exit status. */
+    const onTerminal = (...args: string[]) =>
+      new Promise<{ code: number | null; screen: string }>((resolve) => {
+        const command = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ');
+        const child = spawn('script', ['-qfec', command, '/dev/null'], { env });
+        let screen = '';
+        child.stdout.on('data', (d: Buffer) => {
+          screen += d.toString();
+        });
+        child.once('close', (code) => resolve({ code, screen }));
+      });
+    const pulled = await onTerminal('pull', `${anon.host}/hello:latest`);
+    expect(pulled.code).toBe(0);
+    const layer = hello.layer.digest.slice(7, 19);
+    expect(pulled.screen).toMatch(new RegExp(`${layer}: [█░]+ .*Pull complete`));
+    expect(pulled.screen).toMatch(/total {7}: [█░]+/);
+    expect(pulled.screen).toContain(`Digest: ${hello.manifest.digest}`);
+
+    expect((await wasmbox(['tag', `${anon.host}/hello:latest`, `${anon.host}/copy:1`], home)).code).toBe(0);
+    const pushed = await onTerminal('push', `${anon.host}/copy:1`);
+    expect(pushed.code).toBe(0);
+    // The registry has the blobs under hello: mounted, not uploaded.
+    expect(pushed.screen).toMatch(new RegExp(`${layer}: [█░]+ .*(Mounted from hello|Layer already exists)`));
+    expect(pushed.screen).toContain(`digest: ${hello.manifest.digest}`);
+  });
+
   it('login on a terminal asks for what the flags leave out, the password without echo', async () => {
     const home = join(temp, 'home-tty');
     // `script` gives the command a pseudo-terminal; what it prints comes back on stdout.
