@@ -1,10 +1,26 @@
-// `wasmbox cp NAME:PATH HOSTPATH`: copies a file or directory out of a kept container, like
-// docker cp. Nothing is written outside HOSTPATH: host symlinks in the way are replaced, never followed.
+// `wasmbox cp NAME:PATH HOSTPATH` and `wasmbox cp HOSTPATH NAME:PATH`: copies a file or directory
+// out of or into a kept container, like docker cp. Out: nothing is written outside HOSTPATH (host
+// symlinks in the way are replaced, never followed). In: the files join the container's writable
+// layer, which is saved again (the old one replaced at once: see ContainerStore.replaceUpper).
 
 import { constants } from 'node:fs';
-import { chmod, link, lstat, lutimes, mkdir, open, stat, symlink, unlink, utimes } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import {
+  chmod,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  stat,
+  symlink,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { exportUpper } from '../container/export-upper.js';
 import { openContainer } from '../container/open.js';
 import { RuntimeError } from '../errors.js';
 import { openNodeContainers } from '../platform/node/containers.js';
@@ -12,7 +28,7 @@ import { nodeSha256 } from '../platform/node/hash.js';
 import { openNodeStore } from '../platform/node/images.js';
 import { LayerTreeCache } from '../unpack/cache.js';
 import { lookup } from '../vfs/resolve.js';
-import { FsError, type VNode } from '../vfs/types.js';
+import { type DirNode, FsError, type VNode } from '../vfs/types.js';
 import { formatSize } from './image-env.js';
 import type { VerbContext } from './main.js';
 
@@ -31,9 +47,9 @@ function containerPart(arg: string): { container: string; path: string } | undef
 export function registerCp(program: Command, ctx: VerbContext): void {
   program
     .command('cp')
-    .description('copy files or directories out of a container: cp NAME:PATH HOSTPATH')
-    .argument('<src>', 'NAME:PATH (PATH/. copies the contents of a directory)')
-    .argument('<dest>', 'HOSTPATH')
+    .description('copy files or directories between a kept container and the host')
+    .argument('<src>', 'NAME:PATH or HOSTPATH (PATH/. copies the contents of a directory)')
+    .argument('<dest>', 'HOSTPATH or NAME:PATH')
     .option('-L, --follow-link', 'follow a symlink named by the source path')
     .action(async (src: string, dest: string, flags: CpFlags) => {
       const from = containerPart(src);
@@ -41,10 +57,12 @@ export function registerCp(program: Command, ctx: VerbContext): void {
       if (from && to)
         throw new RuntimeError('ERR_NOT_SUPPORTED', 'copying between containers is not supported');
       if (to) {
-        throw new RuntimeError(
-          'ERR_NOT_SUPPORTED',
-          `copying into a container (${dest}) is not supported: a kept container's files are read-only`,
-        );
+        if (src === '-')
+          throw new RuntimeError('ERR_NOT_SUPPORTED', 'cp from "-" (a tar stream) is not supported');
+        const copied = await copyIn(src, to.container, to.path, flags.followLink ?? false);
+        process.stderr.write(`Successfully copied ${formatSize(copied)} to ${dest}\n`);
+        ctx.setExit(0);
+        return;
       }
       if (!from) throw new RuntimeError('ERR_INVALID_ARGUMENT', 'one of the paths must be NAME:PATH');
       if (dest === '-')
@@ -183,4 +201,144 @@ class HostWriter {
 
 function seconds(ns: bigint): number {
   return Number(ns) / 1e9;
+}
+
+/** Host files into the kept container `name` at `path`; returns the file bytes copied. */
+async function copyIn(src: string, name: string, path: string, follow: boolean): Promise<number> {
+  const containers = openNodeContainers(process.env);
+  const { overlay, record } = await openContainer(
+    containers,
+    openNodeStore(process.env),
+    new LayerTreeCache(),
+    name,
+    {
+      writable: true,
+      createHasher: nodeSha256,
+    },
+  );
+  const source = await (follow ? stat : lstat)(src, { bigint: true }).catch(() => undefined);
+  if (!source) throw new RuntimeError('ERR_NOT_FOUND', `no such file or directory on the host: ${src}`);
+  const contentsOnly = /(^|\/)\.$/.test(src);
+  const srcName = basename(resolve(src));
+
+  // Relative container paths start at the root, as in docker.
+  const relative = path.replace(/^\/+/, '');
+  const mustBeDir = relative === '' || relative.endsWith('/');
+  let node: VNode | undefined;
+  let parent: DirNode;
+  let leaf: string;
+  try {
+    const found = lookup(overlay.root, relative || '.', { follow: true, root: overlay.root });
+    node = found.node;
+    parent = found.parent;
+    leaf = found.name;
+    if (mustBeDir && node && node.kind !== 'dir') throw new FsError('ENOTDIR');
+  } catch (error) {
+    if (error instanceof FsError) {
+      throw invalid(
+        `${error.errno === 'ENOENT' ? 'the parent directory of' : 'cannot use'} ${path} in container ${record.name}`,
+      );
+    }
+    throw error;
+  }
+  const writer = new ContainerWriter();
+  if (node?.kind === 'dir') {
+    if (source.isDirectory() && contentsOnly) await writer.contents(src, node);
+    else await writer.write(src, node, srcName, follow);
+  } else if (node) {
+    if (source.isDirectory()) throw invalid(`cannot copy a directory to a file: ${path}`);
+    await writer.write(src, parent, leaf, follow);
+  } else {
+    if (mustBeDir) throw invalid(`destination directory ${path} does not exist in container ${record.name}`);
+    await writer.write(src, parent, leaf, follow);
+  }
+
+  // The writable layer, saved again: its digest and size become the record's.
+  const hasher = nodeSha256();
+  const tar: Uint8Array[] = [];
+  let size = 0;
+  for (const chunk of exportUpper(overlay)) {
+    hasher.update(chunk);
+    tar.push(chunk);
+    size += chunk.length;
+  }
+  await containers.replaceUpper(record.id, tar, { ...record.upper, digest: hasher.digest(), size });
+  return writer.bytes;
+}
+
+/** Writes host files into container directories; hard links inside the copied tree stay links. */
+class ContainerWriter {
+  bytes = 0;
+  readonly #linked = new Map<string, VNode>();
+
+  /** The entries of host directory `from` into `dir`. */
+  async contents(from: string, dir: DirNode): Promise<void> {
+    for (const name of await this.#host(from, () => readdir(from)))
+      await this.write(join(from, name), dir, name, false);
+  }
+
+  /** Host `from` as entry `name` of `dir`, replacing a file there (not a directory). */
+  async write(from: string, dir: DirNode, name: string, follow: boolean): Promise<void> {
+    const st = await this.#host(from, () => (follow ? stat : lstat)(from, { bigint: true }));
+    const existing = dir.get(name);
+    const mode = Number(st.mode & 0o7777n);
+    const times = (node: VNode) => node.setTimes(st.atimeNs, st.mtimeNs);
+    try {
+      if (st.isDirectory()) {
+        if (existing && existing.kind !== 'dir')
+          throw invalid(`cannot overwrite non-directory ${name} with a directory`);
+        const target = existing?.kind === 'dir' ? existing : dir.mkdir(name, mode);
+        await this.contents(from, target);
+        times(target);
+        return;
+      }
+      if (!st.isFile() && !st.isSymbolicLink()) {
+        process.stderr.write(`wasmbox: ${from}: not a file, directory or symlink: skipped\n`);
+        return;
+      }
+      if (existing?.kind === 'dir') throw invalid(`cannot overwrite directory ${name} with non-directory`);
+      if (existing) dir.unlink(name);
+      const key = `${st.dev}:${st.ino}`;
+      const first = st.nlink > 1n ? this.#linked.get(key) : undefined;
+      if (first) {
+        dir.link(name, first);
+        return;
+      }
+      let node: VNode;
+      if (st.isSymbolicLink()) {
+        node = dir.symlink(name, await this.#host(from, () => readlink(from)));
+      } else {
+        const file = dir.createFile(name, mode);
+        const handle = file.open(true);
+        const host = await this.#host(from, () => open(from, constants.O_RDONLY | constants.O_NOFOLLOW));
+        try {
+          const buffer = new Uint8Array(1 << 20);
+          for (let at = 0; ; ) {
+            const { bytesRead } = await host.read(buffer, 0, buffer.length, at);
+            if (bytesRead === 0) break;
+            handle.write(buffer.subarray(0, bytesRead), at);
+            at += bytesRead;
+            this.bytes += bytesRead;
+          }
+        } finally {
+          handle.close();
+          await host.close();
+        }
+        node = file;
+      }
+      times(node);
+      if (st.nlink > 1n) this.#linked.set(key, node);
+    } catch (error) {
+      if (error instanceof FsError) throw invalid(`cannot write ${name} in the container: ${error.errno}`);
+      throw error;
+    }
+  }
+
+  async #host<T>(path: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      throw hostIo(error, path);
+    }
+  }
 }

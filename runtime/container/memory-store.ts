@@ -40,6 +40,16 @@ export class MemoryContainerStore implements ContainerStore {
     yield* chunks;
   }
 
+  async replaceUpper(id: string, upper: Iterable<Uint8Array>, info: ContainerRecord['upper']): Promise<void> {
+    const record = this.#records.get(id);
+    if (!record) throw noSuchContainer(id);
+    this.#uppers.set(
+      id,
+      [...upper].map((c) => c.slice()),
+    );
+    this.#records.set(id, { ...record, upper: { ...info } });
+  }
+
   async remove(id: string): Promise<boolean> {
     const record = this.#records.get(id);
     if (!record) return false;

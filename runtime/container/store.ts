@@ -20,6 +20,11 @@ export interface ContainerStore {
   list(): Promise<ContainerRecord[]>;
   /** The saved upper-layer tar; ERR_NOT_FOUND when the container is gone. */
   readUpper(id: string): AsyncIterable<Uint8Array>;
+  /**
+   * Replaces the saved upper layer (`cp` into the container) and the record's `upper` with
+   * `info`; readers see the old pair or the new one. ERR_NOT_FOUND when the container is gone.
+   */
+  replaceUpper(id: string, upper: Iterable<Uint8Array>, info: ContainerRecord['upper']): Promise<void>;
   /** Removes the record, its layer and its name; false when there was no such container. */
   remove(id: string): Promise<boolean>;
 }

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -12,6 +13,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,9 +195,68 @@ describe('wasmbox cp', () => {
     expect(wasmbox('cp', 'web:/etc/motd', join(out, 'missing', 'dir', 'x')).stderr).toContain(
       'parent directory',
     );
-    const into = wasmbox('cp', join(out, 'motd'), 'web:/etc/motd');
-    expect(into.code).toBe(125);
-    expect(into.stderr).toContain('[ERR_NOT_SUPPORTED]');
+  });
+});
+
+describe('wasmbox cp into a container', () => {
+  it('copies host files and directories in (links, symlinks, modes); diff and cp out see them', async () => {
+    const host = join(tmp, 'host-in');
+    mkdirSync(join(host, 'tree', 'sub'), { recursive: true });
+    writeFileSync(join(host, 'note.txt'), 'from the host\n', { mode: 0o640 });
+    writeFileSync(join(host, 'tree', 'sub', 'deep.txt'), 'deep');
+    linkSync(join(host, 'tree', 'sub', 'deep.txt'), join(host, 'tree', 'hard.txt'));
+    symlinkSync('sub/deep.txt', join(host, 'tree', 'soft'));
+    const old = new Date('2020-02-02T02:02:02Z');
+    utimesSync(join(host, 'note.txt'), old, old);
+
+    const file = wasmbox('cp', join(host, 'note.txt'), 'idle:/etc/');
+    expect(file).toMatchObject({ code: 0, stderr: 'Successfully copied 14B to idle:/etc/\n' });
+    expect(wasmbox('cp', join(host, 'tree'), 'idle:/data/tree-copy').code).toBe(0);
+    expect(wasmbox('cp', `${join(host, 'tree')}/.`, 'idle:/data').code).toBe(0);
+    // Over an existing file: replaced.
+    writeFileSync(join(host, 'motd'), 'new motd');
+    expect(wasmbox('cp', join(host, 'motd'), 'idle:/etc/motd').code).toBe(0);
+
+    const diff = wasmbox('diff', 'idle').stdout.trimEnd().split('\n');
+    expect(diff).toEqual(
+      expect.arrayContaining([
+        'A /etc/note.txt',
+        'C /etc/motd',
+        'A /data/tree-copy',
+        'A /data/tree-copy/sub/deep.txt',
+        'A /data/soft',
+      ]),
+    );
+
+    const back = join(out, 'back-in');
+    mkdirSync(back);
+    expect(wasmbox('cp', 'idle:/etc/note.txt', join(back, 'note.txt')).code).toBe(0);
+    expect(readFileSync(join(back, 'note.txt'), 'utf8')).toBe('from the host\n');
+    expect(statSync(join(back, 'note.txt')).mode & 0o777).toBe(0o640);
+    expect(statSync(join(back, 'note.txt')).mtime.toISOString()).toBe(old.toISOString());
+    expect(wasmbox('cp', 'idle:/etc/motd', join(back, 'motd')).code).toBe(0);
+    expect(readFileSync(join(back, 'motd'), 'utf8')).toBe('new motd');
+    expect(wasmbox('cp', 'idle:/data/tree-copy', join(back, 'tree')).code).toBe(0);
+    expect(readFileSync(join(back, 'tree', 'sub', 'deep.txt'), 'utf8')).toBe('deep');
+    expect(statSync(join(back, 'tree', 'hard.txt')).ino).toBe(
+      statSync(join(back, 'tree', 'sub', 'deep.txt')).ino,
+    );
+    expect(readlinkSync(join(back, 'tree', 'soft'))).toBe('sub/deep.txt');
+  });
+
+  it('refuses what docker cp refuses, and changes nothing then', () => {
+    const host = join(tmp, 'host-refused');
+    mkdirSync(join(host, 'dir'), { recursive: true });
+    writeFileSync(join(host, 'f'), 'x');
+    const before = wasmbox('diff', 'web').stdout;
+    expect(wasmbox('cp', join(host, 'dir'), 'web:/etc/motd').stderr).toContain(
+      'cannot copy a directory to a file',
+    );
+    expect(wasmbox('cp', join(host, 'f'), 'web:/no/such/dir/f').stderr).toContain('parent directory');
+    expect(wasmbox('cp', join(host, 'f'), 'web:/missing-dir/').stderr).toContain('does not exist');
+    expect(wasmbox('cp', join(host, 'nope'), 'web:/etc').stderr).toContain('[ERR_NOT_FOUND]');
+    expect(wasmbox('cp', join(host, 'f'), 'ghost:/etc').stderr).toContain('[ERR_NOT_FOUND]');
+    expect(wasmbox('diff', 'web').stdout).toBe(before);
   });
 });
 

@@ -59,6 +59,24 @@ describe.each(implementations)('%s container store', (_, open) => {
     expect(await store.list()).toEqual([r]);
   });
 
+  it('replaces the upper layer and the record together (cp into a container), again and again', async () => {
+    const store = open();
+    const r = record('cp');
+    await store.create(r, [new TextEncoder().encode('hello')]);
+    for (const [content, letter] of [
+      ['bye', 'b'],
+      ['again', 'c'],
+    ] as const) {
+      const info = { ...r.upper, digest: `sha256:${letter.repeat(64)}` as Digest, size: content.length };
+      await store.replaceUpper(r.id, [new TextEncoder().encode(content)], info);
+      expect(await text(store.readUpper(r.id))).toBe(content);
+      expect(await store.get(r.id)).toEqual({ ...r, upper: info });
+    }
+    await expect(store.replaceUpper('f'.repeat(64), [], r.upper)).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+    });
+  });
+
   it("refuses a taken name with docker's message and keeps the first container", async () => {
     const store = open();
     const first = record('db');
@@ -123,6 +141,16 @@ describe('node container store on disk', () => {
     const ghost = record('ghost');
     await store.create(ghost, []);
     expect(await store.idOfName('ghost')).toBe(ghost.id);
+  });
+
+  it('a replaced layer is one file named by its digest; the old one goes', async () => {
+    const root = join(tmp, 'replace');
+    const store = new NodeContainerStore(root);
+    const r = record('r');
+    await store.create(r, [new Uint8Array(5)]);
+    const info = { ...r.upper, digest: `sha256:${'d'.repeat(64)}` as Digest, size: 2 };
+    await store.replaceUpper(r.id, [new Uint8Array(2)], info);
+    expect(readdirSync(join(root, r.id)).sort()).toEqual(['record.json', `upper-${'d'.repeat(64)}.tar`]);
   });
 
   it('names a damaged record', async () => {

@@ -1,5 +1,7 @@
 // Kept containers on disk: `$WASMBOX_HOME/containers/<id>/` (record.json + upper.tar), with each
-// name claimed by an exclusively created file `names/<name>` holding the id.
+// name claimed by an exclusively created file `names/<name>` holding the id. A replaced upper layer
+// (`cp` into the container) is `upper-<hex>.tar`, named by the digest its record holds: the record's
+// rename is the one step that switches from the old layer to the new.
 
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
@@ -21,6 +23,13 @@ type Env = Record<string, string | undefined>;
 
 /** A name claim without a container this old was left by a process killed while keeping it. */
 const staleClaimMs = 60_000;
+
+/** A replaced upper layer's file: named by its digest (checked: 64 hex digits, nothing else). */
+function upperFileName(digest: string): string {
+  const hex = /^sha256:([0-9a-f]{64})$/.exec(digest)?.[1];
+  if (!hex) throw new RuntimeError('ERR_INVALID_ARGUMENT', `invalid layer digest ${digest}`);
+  return `upper-${hex}.tar`;
+}
 
 function isCode(error: unknown, code: string): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === code;
@@ -114,13 +123,42 @@ export class NodeContainerStore implements ContainerStore {
   }
 
   async *readUpper(id: string): AsyncIterable<Uint8Array> {
-    const path = join(this.#dir(id), 'upper.tar');
+    const record = await this.get(id);
+    if (!record) throw noSuchContainer(id);
+    const path = await this.#upperPath(record);
     try {
       for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
     } catch (error) {
       if (isCode(error, 'ENOENT')) throw noSuchContainer(id);
       throw hostIo(error, path);
     }
+  }
+
+  async replaceUpper(id: string, upper: Iterable<Uint8Array>, info: ContainerRecord['upper']): Promise<void> {
+    const record = await this.get(id);
+    if (!record) throw noSuchContainer(id);
+    const dir = this.#dir(id);
+    const old = await this.#upperPath(record);
+    const next = join(dir, upperFileName(info.digest));
+    const temp = join(dir, `.record-${process.pid}.json`);
+    try {
+      await this.#io(dir, async () => {
+        await writeFile(next, upper);
+        await writeFile(temp, `${JSON.stringify({ ...record, upper: info }, null, 2)}\n`);
+        await rename(temp, join(dir, 'record.json'));
+      });
+    } catch (error) {
+      await rm(temp, { force: true });
+      if (old !== next) await rm(next, { force: true });
+      throw error;
+    }
+    if (old !== next) await rm(old, { force: true });
+  }
+
+  /** The file of the upper layer `record` names: `upper-<hex>.tar` once replaced, else `upper.tar`. */
+  async #upperPath(record: ContainerRecord): Promise<string> {
+    const named = join(this.#dir(record.id), upperFileName(record.upper.digest));
+    return (await stat(named).catch(() => undefined)) ? named : join(this.#dir(record.id), 'upper.tar');
   }
 
   async remove(id: string): Promise<boolean> {
