@@ -22,7 +22,8 @@ export function registerPs(program: Command, ctx: VerbContext): void {
     .option('--no-trunc', 'do not truncate ids and commands')
     .action(async (flags: PsFlags) => {
       const now = Date.now();
-      const records = (await openNodeContainers(process.env).list())
+      const warn = (message: string) => process.stderr.write(`wasmbox: warning: ${message}\n`);
+      const records = (await openNodeContainers(process.env, warn).list())
         .filter((r) => flags.all || r.state === 'running')
         .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
       const id = (r: ContainerRecord) => (flags.trunc ? r.id.slice(0, 12) : r.id);

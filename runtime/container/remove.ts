@@ -1,7 +1,7 @@
 // `rm`: removing a kept container, as its lifecycle allows.
 
 import { RuntimeError } from '../errors.js';
-import { type ContainerRecord, canRemove, noSuchContainer } from './record.js';
+import { type ContainerRecord, canRemove, isContainerId, noSuchContainer } from './record.js';
 import { type ContainerStore, findContainer } from './store.js';
 
 export interface RemoveOptions {
@@ -10,15 +10,25 @@ export interface RemoveOptions {
 }
 
 /**
- * Removes `nameOrId` (record, saved layer, name) and returns its record. ERR_NOT_FOUND when there
- * is none (unless forced); ERR_CONFLICT when its state forbids removal.
+ * Removes `nameOrId` (record, saved layer, name) and returns its record (only its id for a damaged
+ * one). ERR_NOT_FOUND when there is none (unless forced); ERR_CONFLICT when its state forbids removal.
  */
 export async function removeContainer(
   containers: ContainerStore,
   nameOrId: string,
   options: RemoveOptions = {},
-): Promise<ContainerRecord | undefined> {
-  const record = await findContainer(containers, nameOrId);
+): Promise<Pick<ContainerRecord, 'id'> | ContainerRecord | undefined> {
+  let record: ContainerRecord | undefined;
+  try {
+    record = await findContainer(containers, nameOrId);
+  } catch (error) {
+    // A damaged record (unreadable: ERR_HOST_IO) still goes with -f when named by its full id.
+    const damaged = error instanceof RuntimeError && error.code === 'ERR_HOST_IO';
+    if (damaged && options.force && isContainerId(nameOrId) && (await containers.remove(nameOrId))) {
+      return { id: nameOrId };
+    }
+    throw error;
+  }
   if (!record) {
     if (options.force) return undefined;
     throw noSuchContainer(nameOrId);

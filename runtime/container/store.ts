@@ -25,7 +25,10 @@ export interface ContainerStore {
    * `info`; readers see the old pair or the new one. ERR_NOT_FOUND when the container is gone.
    */
   replaceUpper(id: string, upper: Iterable<Uint8Array>, info: ContainerRecord['upper']): Promise<void>;
-  /** Removes the record, its layer and its name; false when there was no such container. */
+  /**
+   * Removes the record, its layer and its name; false when there was no such container. A
+   * container whose record is damaged is removed too (the store finds its name claims).
+   */
   remove(id: string): Promise<boolean>;
 }
 

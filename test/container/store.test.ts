@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryContainerStore } from '../../runtime/container/memory-store.js';
 import { type ContainerRecord, newContainerId } from '../../runtime/container/record.js';
+import { removeContainer } from '../../runtime/container/remove.js';
 import { type ContainerStore, findContainer } from '../../runtime/container/store.js';
 import type { Digest } from '../../runtime/core/digest.js';
 import { NodeContainerStore } from '../../runtime/platform/node/containers.js';
@@ -160,5 +161,24 @@ describe('node container store on disk', () => {
     await store.create(r, []);
     writeFileSync(join(root, r.id, 'record.json'), '{"id": 1}');
     await expect(store.get(r.id)).rejects.toThrow(/record\.json: damaged container record: bad id/);
+  });
+
+  it('a damaged record hides no other container, and removing it frees its name', async () => {
+    const root = join(tmp, 'damaged-list');
+    const warnings: string[] = [];
+    const store = new NodeContainerStore(root, Date.now, (m) => warnings.push(m));
+    const [bad, good] = [record('bad'), record('good')];
+    await store.create(bad, []);
+    await store.create(good, []);
+    writeFileSync(join(root, bad.id, 'record.json'), 'not json');
+    expect(await store.list()).toEqual([good]);
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`damaged container record.*rm -f ${bad.id}`)),
+    ]);
+    await expect(removeContainer(store, bad.id)).rejects.toMatchObject({ code: 'ERR_HOST_IO' });
+    expect(await removeContainer(store, bad.id, { force: true })).toEqual({ id: bad.id });
+    expect(readdirSync(root).sort()).toEqual([good.id, 'names']);
+    expect(await store.idOfName('bad')).toBeUndefined();
+    expect(await store.idOfName('good')).toBe(good.id);
   });
 });

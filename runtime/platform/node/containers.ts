@@ -43,14 +43,16 @@ export function containersDir(env: Env): string {
   return join(wasmboxHome(env), 'containers');
 }
 
-export function openNodeContainers(env: Env): NodeContainerStore {
-  return new NodeContainerStore(containersDir(env));
+/** `onWarning`: told about containers `list` skips (a damaged record). */
+export function openNodeContainers(env: Env, onWarning?: (message: string) => void): NodeContainerStore {
+  return new NodeContainerStore(containersDir(env), Date.now, onWarning);
 }
 
 export class NodeContainerStore implements ContainerStore {
   constructor(
     readonly root: string,
     private readonly now: () => number = Date.now,
+    private readonly onWarning?: (message: string) => void,
   ) {}
 
   async create(record: ContainerRecord, upper: Iterable<Uint8Array>): Promise<void> {
@@ -115,9 +117,15 @@ export class NodeContainerStore implements ContainerStore {
       throw hostIo(error, this.root);
     }
     const out: ContainerRecord[] = [];
-    for (const name of names.filter(isContainerId)) {
-      const record = await this.get(name);
-      if (record) out.push(record);
+    for (const id of names.filter(isContainerId)) {
+      try {
+        const record = await this.get(id);
+        if (record) out.push(record);
+      } catch (error) {
+        // One damaged container must not hide the others.
+        if (!(error instanceof RuntimeError)) throw error;
+        this.onWarning?.(`${error.message}: skipped (wasmbox rm -f ${id} removes it)`);
+      }
     }
     return out;
   }
@@ -162,8 +170,15 @@ export class NodeContainerStore implements ContainerStore {
   }
 
   async remove(id: string): Promise<boolean> {
-    const record = await this.get(id);
-    if (!record) return false;
+    let name: string | undefined;
+    try {
+      name = (await this.get(id))?.name;
+      if (name === undefined) return false;
+    } catch (error) {
+      // A damaged record: the container still goes, and whatever names claim its id.
+      if (!(error instanceof RuntimeError) || !(await stat(this.#dir(id)).catch(() => undefined)))
+        throw error;
+    }
     // Renamed away first: the container disappears at once, even if deleting its files fails.
     const trash = join(this.root, `.rm-${id}-${process.pid}`);
     try {
@@ -172,7 +187,8 @@ export class NodeContainerStore implements ContainerStore {
       if (isCode(error, 'ENOENT')) return false; // removed by another process meanwhile
       throw hostIo(error, this.#dir(id));
     }
-    await this.#release(record.name, id);
+    if (name !== undefined) await this.#release(name, id);
+    else await this.#releaseAll(id);
     await this.#io(trash, () => rm(trash, { recursive: true, force: true }));
     return true;
   }
@@ -209,6 +225,12 @@ export class NodeContainerStore implements ContainerStore {
   /** Drops the name claim if `id` still holds it. */
   async #release(name: string, id: string): Promise<void> {
     if ((await this.idOfName(name)) === id) await unlink(this.#namePath(name)).catch(() => {});
+  }
+
+  /** Drops every name claim holding `id` (its record, which names it, is unreadable). */
+  async #releaseAll(id: string): Promise<void> {
+    const names = await readdir(join(this.root, 'names')).catch(() => [] as string[]);
+    for (const name of names) await this.#release(name, id);
   }
 
   async #olderThan(path: string, ms: number): Promise<boolean> {
