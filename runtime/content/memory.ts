@@ -1,15 +1,8 @@
 // A content store in memory: for browsers and tests. Same contract as the OCI layout store.
 
 import { type Digest, type HasherFactory, nobleSha256 } from '../core/digest.js';
-import {
-  type BlobInfo,
-  type BlobWriter,
-  blobNotFound,
-  digestMismatch,
-  type ImageRecord,
-  type Store,
-  sizeMismatch,
-} from './store.js';
+import { bufferedWriter } from './buffered-writer.js';
+import { type BlobInfo, type BlobWriter, blobNotFound, type ImageRecord, type Store } from './store.js';
 
 export interface MemoryStoreOptions {
   createHasher?: HasherFactory;
@@ -40,46 +33,9 @@ export class MemoryStore implements Store {
   }
 
   async writer(expected: BlobInfo): Promise<BlobWriter> {
-    const blobs = this.#blobs;
-    const createHasher = this.#createHasher;
-    let chunks: Uint8Array[] = [];
-    let offset = 0;
-    let hasher = createHasher();
-    let closed = false;
-    return {
-      get offset() {
-        return offset;
-      },
-      async write(chunk) {
-        // Copy: the caller may reuse its buffer.
-        chunks.push(chunk.slice());
-        offset += chunk.length;
-        hasher.update(chunk);
-      },
-      async reset() {
-        chunks = [];
-        offset = 0;
-        hasher = createHasher();
-      },
-      async commit() {
-        if (closed) return;
-        closed = true;
-        if (offset !== expected.size) throw sizeMismatch(expected, offset);
-        const actual = hasher.digest();
-        if (actual !== expected.digest) throw digestMismatch(expected, actual);
-        const bytes = new Uint8Array(offset);
-        let at = 0;
-        for (const chunk of chunks) {
-          bytes.set(chunk, at);
-          at += chunk.length;
-        }
-        if (!blobs.has(expected.digest)) blobs.set(expected.digest, bytes);
-      },
-      async abort() {
-        closed = true;
-        chunks = [];
-      },
-    };
+    return bufferedWriter(expected, this.#createHasher, (bytes) => {
+      if (!this.#blobs.has(expected.digest)) this.#blobs.set(expected.digest, bytes);
+    });
   }
 
   async delete(digest: Digest): Promise<void> {

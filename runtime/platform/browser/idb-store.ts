@@ -2,14 +2,13 @@
 // as the memory and OCI layout stores: a blob is verified in memory, then written with its size in
 // one transaction, so a reader never sees part of a blob or a blob that failed its digest check.
 
+import { bufferedWriter } from '../../content/buffered-writer.js';
 import {
   type BlobInfo,
   type BlobWriter,
   blobNotFound,
-  digestMismatch,
   type ImageRecord,
   type Store,
-  sizeMismatch,
 } from '../../content/store.js';
 import { type Digest, type HasherFactory, nobleSha256 } from '../../core/digest.js';
 import { RuntimeError } from '../../errors.js';
@@ -102,52 +101,13 @@ export class IdbStore implements Store {
   }
 
   async writer(expected: BlobInfo): Promise<BlobWriter> {
-    const createHasher = this.#createHasher;
-    const open = () => this.#open();
-    let chunks: Uint8Array[] = [];
-    let offset = 0;
-    let hasher = createHasher();
-    let closed = false;
-    return {
-      get offset() {
-        return offset;
-      },
-      async write(chunk) {
-        if (closed) throw new RuntimeError('ERR_INVALID_ARGUMENT', `ingest of ${expected.digest} is closed`);
-        chunks.push(chunk.slice());
-        offset += chunk.length;
-        hasher.update(chunk);
-      },
-      async reset() {
-        chunks = [];
-        offset = 0;
-        hasher = createHasher();
-      },
-      async commit() {
-        if (closed) return;
-        closed = true;
-        const parts = chunks;
-        chunks = [];
-        if (offset !== expected.size) throw sizeMismatch(expected, offset);
-        const actual = hasher.digest();
-        if (actual !== expected.digest) throw digestMismatch(expected, actual);
-        const bytes = new Uint8Array(offset);
-        let at = 0;
-        for (const part of parts) {
-          bytes.set(part, at);
-          at += part.length;
-        }
-        const db = await open();
-        const tx = db.transaction([SIZES, BLOBS], 'readwrite');
-        tx.objectStore(BLOBS).put(bytes, expected.digest);
-        tx.objectStore(SIZES).put(offset, expected.digest);
-        await done(tx);
-      },
-      async abort() {
-        closed = true;
-        chunks = [];
-      },
-    };
+    return bufferedWriter(expected, this.#createHasher, async (bytes) => {
+      const db = await this.#open();
+      const tx = db.transaction([SIZES, BLOBS], 'readwrite');
+      tx.objectStore(BLOBS).put(bytes, expected.digest);
+      tx.objectStore(SIZES).put(bytes.length, expected.digest);
+      await done(tx);
+    });
   }
 
   async delete(digest: Digest): Promise<void> {
