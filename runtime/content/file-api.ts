@@ -16,8 +16,11 @@ export interface FileApi {
   stat(path: string): Promise<{ size: number; mtimeMs: number } | undefined>;
   /** Creates the file only if it does not exist yet; false when it did (used as a lock). */
   createExclusive(path: string, data: Uint8Array): Promise<boolean>;
-  /** Creates or truncates the file and returns a sink that appends to it. */
-  create(path: string): Promise<FileSink>;
+  /**
+   * Creates or truncates the file and returns a sink that appends to it; with `append`, keeps
+   * what the file holds (creating it when missing) and appends after it.
+   */
+  create(path: string, options?: { append?: boolean }): Promise<FileSink>;
   /** Atomic replace (POSIX rename). */
   rename(from: string, to: string): Promise<void>;
   /** No error when missing. */

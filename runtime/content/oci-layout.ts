@@ -22,6 +22,14 @@ export interface OciLayoutStoreOptions {
   /** For the index.json lock's wait; defaults to setTimeout. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /**
+   * Partial ingests a killed pull left can be continued: `owner` names this process in each
+   * ingest's `.owner` file, and `ownerAlive` tells whether the process an owner names still runs
+   * (Node: same host and `kill(pid, 0)`). Without them, only ingests untouched for 30 s count as
+   * abandoned.
+   */
+  owner?: string;
+  ownerAlive?: (owner: string) => boolean;
 }
 
 interface IndexEntry {
@@ -39,8 +47,9 @@ interface IndexJson {
   [key: string]: unknown;
 }
 
-/** A lock older than this was left by a killed process. */
+/** A lock older than this was left by a killed process (so was an ingest without an owner). */
 const staleLockMs = 30_000;
+const OWNER = '.owner';
 const encoder = new TextEncoder();
 
 /** Unique enough for temp file names (not a secret): Math.random is seeded per process. */
@@ -58,6 +67,8 @@ export class OciLayoutStore implements Store {
   readonly #createHasher: HasherFactory;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
+  readonly #owner: string | undefined;
+  readonly #ownerAlive: ((owner: string) => boolean) | undefined;
   #initialising: Promise<void> | undefined;
 
   constructor(root: string, fs: FileApi, options: OciLayoutStoreOptions = {}) {
@@ -66,6 +77,8 @@ export class OciLayoutStore implements Store {
     this.#createHasher = options.createHasher ?? nobleSha256;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#now = options.now ?? Date.now;
+    this.#owner = options.owner;
+    this.#ownerAlive = options.ownerAlive;
   }
 
   #path(...parts: string[]): string {
@@ -133,21 +146,68 @@ export class OciLayoutStore implements Store {
     yield* this.#fs.readChunks(this.#blobPath(digest));
   }
 
-  async writer(expected: BlobInfo): Promise<BlobWriter> {
+  /** Ingests of `expected` whose process is gone, each no bigger than the blob. */
+  async #abandoned(expected: BlobInfo): Promise<string[]> {
+    const prefix = `${digestHex(expected.digest)}-`;
+    const out: string[] = [];
+    for (const name of await this.#fs.list(this.#path('ingest'))) {
+      if (!name.startsWith(prefix) || name.endsWith(OWNER)) continue;
+      const stat = await this.#fs.stat(this.#path('ingest', name));
+      if (!stat || stat.size > expected.size) continue;
+      const owner = await this.#fs.read(this.#path('ingest', `${name}${OWNER}`));
+      const gone =
+        owner && this.#ownerAlive
+          ? !this.#ownerAlive(new TextDecoder().decode(owner))
+          : this.#now() - stat.mtimeMs > staleLockMs;
+      if (gone) out.push(name);
+    }
+    return out;
+  }
+
+  async resumable(expected: BlobInfo): Promise<boolean> {
+    return (await this.#abandoned(expected)).length > 0;
+  }
+
+  /** Takes over an abandoned ingest by renaming it to `temp` (one process wins); its size. */
+  async #claim(expected: BlobInfo, temp: string): Promise<number | undefined> {
+    for (const name of await this.#abandoned(expected)) {
+      try {
+        await this.#fs.rename(this.#path('ingest', name), temp);
+      } catch {
+        continue; // another process claimed it first
+      }
+      await this.#fs.remove(this.#path('ingest', `${name}${OWNER}`));
+      return (await this.#fs.stat(temp))?.size;
+    }
+    return undefined;
+  }
+
+  async writer(expected: BlobInfo, options: { resume?: boolean } = {}): Promise<BlobWriter> {
     await this.#init();
     const fs = this.#fs;
     const createHasher = this.#createHasher;
     // A unique name per writer: two processes ingesting the same blob never share a file.
     const temp = this.#path('ingest', `${digestHex(expected.digest)}-${randomSuffix()}`);
+    const ownerFile = `${temp}${OWNER}`;
     const final = this.#blobPath(expected.digest);
-    let sink: FileSink | undefined = await fs.create(temp);
-    let offset = 0;
+    if (this.#owner) await fs.createExclusive(ownerFile, encoder.encode(this.#owner));
+    const claimed = options.resume ? await this.#claim(expected, temp) : undefined;
     let hasher = createHasher();
+    let offset = 0;
+    if (claimed !== undefined) {
+      // What the killed pull wrote is hashed again, and the download continues after it.
+      for await (const chunk of fs.readChunks(temp)) {
+        hasher.update(chunk);
+        offset += chunk.length;
+      }
+    }
+    let sink: FileSink | undefined = await fs.create(temp, { append: claimed !== undefined });
     const discard = async () => {
       const open = sink;
       sink = undefined;
       await open?.close();
       await fs.remove(temp);
+      await fs.remove(ownerFile);
     };
     const live = (): FileSink => {
       if (!sink) throw new RuntimeError('ERR_INVALID_ARGUMENT', `ingest of ${expected.digest} is closed`);
@@ -178,10 +238,12 @@ export class OciLayoutStore implements Store {
         const actual = offset === expected.size ? hasher.digest() : undefined;
         if (actual !== expected.digest) {
           await fs.remove(temp);
+          await fs.remove(ownerFile);
           throw actual ? digestMismatch(expected, actual) : sizeMismatch(expected, offset);
         }
         // rename is atomic: readers see no file or the whole verified file, never a part.
         await fs.rename(temp, final);
+        await fs.remove(ownerFile);
       },
       abort: discard,
     };

@@ -33,8 +33,14 @@ export interface ContentStore {
   read(digest: Digest): Promise<Uint8Array>;
   /** The blob in chunks, for layers too big to want in one buffer. */
   readChunks(digest: Digest): AsyncIterable<Uint8Array>;
-  /** Starts an ingest of a blob whose digest and size are known in advance. */
-  writer(expected: BlobInfo): Promise<BlobWriter>;
+  /**
+   * Starts an ingest of a blob whose digest and size are known in advance. With `resume`, it may
+   * continue a partial ingest a killed process left (see `resumable`): its `offset` then starts
+   * where that one stopped.
+   */
+  writer(expected: BlobInfo, options?: { resume?: boolean }): Promise<BlobWriter>;
+  /** True when a partial ingest of the blob is there to continue (a store may not keep any). */
+  resumable?(expected: BlobInfo): Promise<boolean>;
   /** Removes a blob; no error when it is missing. */
   delete(digest: Digest): Promise<void>;
   list(): Promise<BlobInfo[]>;

@@ -128,7 +128,10 @@ async function fetchBlob(
   }
   cancelled();
   onProgress?.({ ...base, type: 'blob', status: 'downloading' });
-  const opening = store.writer({ digest: desc.digest, size: desc.size });
+  // A partial ingest a killed pull left is continued (the request then asks for the rest, by
+  // Range); otherwise the ingest opens while the request is out.
+  const resume = (await store.resumable?.({ digest: desc.digest, size: desc.size })) === true;
+  const opening = store.writer({ digest: desc.digest, size: desc.size }, { resume });
   opening.catch(() => {});
   let writer: BlobWriter | undefined;
   const open = async (): Promise<BlobWriter> => {
@@ -147,11 +150,17 @@ async function fetchBlob(
     reset: async () => (await open()).reset(),
   };
   try {
-    await source.blob(
-      desc,
-      sink,
-      onProgress ? (bytes) => onProgress({ type: 'bytes', digest: desc.digest, bytes }) : undefined,
-    );
+    if (resume) {
+      const resumed = (await open()).offset;
+      if (resumed > 0) onProgress?.({ type: 'bytes', digest: desc.digest, bytes: resumed });
+    }
+    if (writer?.offset !== desc.size) {
+      await source.blob(
+        desc,
+        sink,
+        onProgress ? (bytes) => onProgress({ type: 'bytes', digest: desc.digest, bytes }) : undefined,
+      );
+    }
     await hold?.promise;
     await (await open()).commit();
   } catch (error) {

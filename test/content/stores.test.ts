@@ -2,7 +2,17 @@
 // disk, then checks the on-disk layout is what skopeo and umoci read.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +78,58 @@ describe('oci-layout store on disk', () => {
     expect(await store.removeStaleIngests(60_000)).toBe(0);
     expect(await store.removeStaleIngests(0)).toBe(1);
     expect(existsSync(join(dir, 'index.json'))).toBe(true);
+  });
+
+  it('continues a partial ingest whose owner is gone, never one whose owner runs', async () => {
+    const dir = join(temp, 'resume');
+    const alive = new Set(['host:1']);
+    const open = (owner: string) =>
+      new OciLayoutStore(dir, nodeFileApi, {
+        createHasher: nodeSha256,
+        owner,
+        ownerAlive: (o) => alive.has(o),
+      });
+    const data = new Uint8Array(randomBytes(3 << 20));
+    const expected = { digest: digestOf(data, nodeSha256), size: data.length };
+    const store = open('host:2');
+    await store.list(); // creates the layout
+    // What a pull killed after its first MiB leaves: the ingest and its owner file.
+    const hex = expected.digest.slice(7);
+    mkdirSync(join(dir, 'ingest'), { recursive: true });
+    writeFileSync(join(dir, 'ingest', `${hex}-dead`), data.subarray(0, 1 << 20));
+    writeFileSync(join(dir, 'ingest', `${hex}-dead.owner`), 'host:1');
+    expect(await store.resumable(expected)).toBe(false); // host:1 still runs
+    const fresh = await store.writer(expected, { resume: true });
+    expect(fresh.offset).toBe(0);
+    await fresh.abort();
+    alive.delete('host:1');
+    expect(await store.resumable(expected)).toBe(true);
+    const resumed = await store.writer(expected, { resume: true });
+    expect(resumed.offset).toBe(1 << 20);
+    await resumed.write(data.subarray(1 << 20));
+    await resumed.commit();
+    expect(Buffer.from(await store.read(expected.digest)).equals(Buffer.from(data))).toBe(true);
+    expect(readdirSync(join(dir, 'ingest'))).toEqual([]);
+  });
+
+  it('without owners, an ingest counts as abandoned after 30 s; a bad partial fails its digest', async () => {
+    const dir = join(temp, 'resume-old');
+    const store = new OciLayoutStore(dir, nodeFileApi, { createHasher: nodeSha256 });
+    await store.list();
+    const data = new Uint8Array(randomBytes(100_000));
+    const expected = { digest: digestOf(data, nodeSha256), size: data.length };
+    const partial = join(dir, 'ingest', `${expected.digest.slice(7)}-old`);
+    mkdirSync(join(dir, 'ingest'), { recursive: true });
+    writeFileSync(partial, new Uint8Array(50_000).fill(1)); // not the blob's first bytes
+    expect(await store.resumable(expected)).toBe(false);
+    utimesSync(partial, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(await store.resumable(expected)).toBe(true);
+    const resumed = await store.writer(expected, { resume: true });
+    expect(resumed.offset).toBe(50_000);
+    await resumed.write(data.subarray(50_000));
+    await expect(resumed.commit()).rejects.toMatchObject({ code: 'ERR_DIGEST_MISMATCH' });
+    expect(await store.info(expected.digest)).toBeUndefined();
+    expect(readdirSync(join(dir, 'ingest'))).toEqual([]);
   });
 
   it('two store instances (two processes) on one directory keep a consistent index', async () => {

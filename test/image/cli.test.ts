@@ -2,12 +2,12 @@
 // rmi, image prune, logout, against a real registry; and a pull killed half-way.
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helloParts, pushFixtures, repoRoot } from '../fixtures/images.js';
+import { bigLayer, helloParts, pushFixtures, repoRoot } from '../fixtures/images.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 
@@ -36,7 +36,7 @@ function wasmbox(
 
 beforeAll(async () => {
   [registry, anon] = await Promise.all([startRegistry('basic'), startRegistry('anonymous')]);
-  await Promise.all([pushFixtures(registry, ['hello', 'artifact']), pushFixtures(anon, ['hello'])]);
+  await Promise.all([pushFixtures(registry, ['hello', 'artifact']), pushFixtures(anon, ['hello', 'big'])]);
   proxy = await startFaultProxy(anon.host);
 });
 afterAll(async () => {
@@ -115,34 +115,41 @@ describe('wasmbox image verbs', () => {
     );
   });
 
-  it('a pull killed half-way leaves no blob visible; the next pull completes', async () => {
+  it('a pull killed half-way leaves no blob visible; the next pull continues where it stopped', async () => {
     const home = join(temp, 'home3');
-    const layerPath = `/v2/hello/blobs/${hello.layer.digest}`;
-    proxy.rule = (req) => (req.url === layerPath ? { kind: 'stall', afterBytes: 4000 } : undefined);
-    const child = spawn(process.execPath, [bin, 'pull', `${proxy.host}/hello`], {
+    const layer = bigLayer();
+    const layerPath = `/v2/big/blobs/${layer.digest}`;
+    proxy.rule = (req) => (req.url === layerPath ? { kind: 'stall', afterBytes: 2 << 20 } : undefined);
+    const child = spawn(process.execPath, [bin, 'pull', `${proxy.host}/big`], {
       env: { ...process.env, WASMBOX_HOME: home },
       stdio: 'ignore',
     });
+    const exited = new Promise((r) => child.once('exit', r));
     const ingest = join(home, 'images', 'ingest');
-    for (
-      let i = 0;
-      i < 400 &&
-      !(existsSync(ingest) && readdirSync(ingest).length > 0 && proxy.log.some((l) => l.path === layerPath));
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    const partial = () =>
+      existsSync(ingest)
+        ? readdirSync(ingest)
+            .filter((name) => !name.endsWith('.owner'))
+            .reduce((size, name) => size + statSync(join(ingest, name)).size, 0)
+        : 0;
+    // The first 1 MiB batch reaches the ingest file; the proxy holds the rest.
+    for (let i = 0; i < 500 && partial() < 1 << 20; i++) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const blobs = readdirSync(join(home, 'images', 'blobs', 'sha256'));
-    expect(blobs).not.toContain(hello.layer.digest.slice(7));
+    expect(blobs).not.toContain(layer.digest.slice(7));
     expect(JSON.parse(readFileSync(join(home, 'images', 'index.json'), 'utf8')).manifests).toEqual([]);
-    expect(readdirSync(ingest).length).toBeGreaterThan(0);
+    const kept = partial();
+    expect(kept).toBeGreaterThanOrEqual(1 << 20);
+    // Its owner (the killed process) is gone: the next pull takes the ingest over and asks for the rest.
     proxy.rule = undefined;
-    const again = await wasmbox(['pull', '-q', `${proxy.host}/hello`], home);
+    proxy.log.length = 0;
+    const again = await wasmbox(['pull', '-q', `${proxy.host}/big`], home);
     expect(again.code).toBe(0);
-    expect(readdirSync(join(home, 'images', 'blobs', 'sha256'))).toContain(hello.layer.digest.slice(7));
+    expect(proxy.log.filter((l) => l.path === layerPath).map((l) => l.range)).toEqual([`bytes=${kept}-`]);
+    const file = readFileSync(join(home, 'images', 'blobs', 'sha256', layer.digest.slice(7)));
+    expect(file.equals(layer.bytes)).toBe(true);
+    expect(readdirSync(ingest)).toEqual([]);
   });
 
   it('four processes pulling into one store at once leave it consistent (skopeo reads it)', async () => {

@@ -72,8 +72,8 @@ export const nodeFileApi: FileApi = {
         throw error;
       }
     }),
-  async create(path) {
-    const handle = await guard(path, () => open(path, 'w'));
+  async create(path, options) {
+    const handle = await guard(path, () => open(path, options?.append ? 'a' : 'w'));
     // Network chunks are small (16 KiB–1 MiB): they are copied into a 1 MiB batch, written with one
     // syscall while the next batch fills (two buffers, reused: no fresh memory per chunk, which
     // costs ~0.5 ms/MiB in page faults). A write is done with its chunk once it resolves; writes

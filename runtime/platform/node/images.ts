@@ -2,7 +2,7 @@
 // a node:http registry transport (an extra CA for private registries), and Docker's credentials.
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OciLayoutStore } from '../../content/oci-layout.js';
 import { RuntimeError } from '../../errors.js';
@@ -24,8 +24,28 @@ export function imageStoreDir(env: Env): string {
   return join(wasmboxHome(env), 'images');
 }
 
+/** This process, as ingest `.owner` files name it: `HOST:PID`. */
+const thisProcess = `${hostname()}:${process.pid}`;
+
+/** Whether the process an ingest's owner names still runs (another host's: assumed so). */
+function ownerAlive(owner: string): boolean {
+  const colon = owner.lastIndexOf(':');
+  const pid = Number(owner.slice(colon + 1));
+  if (owner.slice(0, colon) !== hostname() || !Number.isSafeInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function openNodeStore(env: Env): OciLayoutStore {
-  return new OciLayoutStore(imageStoreDir(env), nodeFileApi, { createHasher: nodeSha256 });
+  return new OciLayoutStore(imageStoreDir(env), nodeFileApi, {
+    createHasher: nodeSha256,
+    owner: thisProcess,
+    ownerAlive,
+  });
 }
 
 /**
