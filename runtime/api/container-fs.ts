@@ -10,6 +10,7 @@ import { Overlay } from '../vfs/overlay.js';
 import { ensureDir, splitAbsolute } from '../vfs/paths.js';
 import { lookup, resolveNode } from '../vfs/resolve.js';
 import { type DirNode, FsError, type NodeKind, type VNode } from '../vfs/types.js';
+import { readWholeFile } from '../vfs/whole-file.js';
 import { toBytes } from './options.js';
 
 export interface FileStat {
@@ -73,19 +74,7 @@ export function treeFs(getRoot: () => DirNode, options: TreeFsOptions = {}): Con
     gate('read', 'read', path);
     const file = node('read', path);
     if (file.kind !== 'file') throw new FsError('EISDIR', `read ${path}`);
-    const handle = file.open(false);
-    try {
-      const bytes = new Uint8Array(handle.size());
-      let at = 0;
-      while (at < bytes.length) {
-        const n = handle.read(bytes.subarray(at), at);
-        if (n === 0) break;
-        at += n;
-      }
-      return at === bytes.length ? bytes : bytes.slice(0, at);
-    } finally {
-      handle.close();
-    }
+    return readWholeFile(file);
   };
   return {
     readFile,

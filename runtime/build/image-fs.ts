@@ -8,6 +8,7 @@ import { applyLayer } from '../unpack/apply.js';
 import type { LayerTree } from '../unpack/tree.js';
 import { lookup } from '../vfs/resolve.js';
 import { type DirNode, FsError, type VNode } from '../vfs/types.js';
+import { readWholeFile } from '../vfs/whole-file.js';
 
 export class ImageFs {
   #tree: LayerTree | undefined;
@@ -49,15 +50,7 @@ export class ImageFs {
   /** The bytes of a regular file, or undefined when there is none at `path`. */
   readFile(path: string): Uint8Array | undefined {
     const node = this.node(path);
-    if (node?.kind !== 'file') return undefined;
-    const handle = node.open(false);
-    try {
-      const bytes = new Uint8Array(handle.size());
-      handle.read(bytes, 0);
-      return bytes;
-    } finally {
-      handle.close();
-    }
+    return node?.kind === 'file' ? readWholeFile(node) : undefined;
   }
 
   /** Absolute paths of every regular file, sorted. */

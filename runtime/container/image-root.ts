@@ -8,6 +8,7 @@ import type { LayerTreeCache } from '../unpack/cache.js';
 import { Overlay } from '../vfs/overlay.js';
 import { lookup } from '../vfs/resolve.js';
 import { type DirNode, FsError } from '../vfs/types.js';
+import { readWholeFile } from '../vfs/whole-file.js';
 import type { ImageRunConfig } from './spec.js';
 
 /**
@@ -51,14 +52,7 @@ export function readProgramFile(root: DirNode, path: string, image: string): Uin
   if (!node) throw new RuntimeError('ERR_NOT_FOUND', `${image}: ${path}: no such file in the image`);
   if (node.kind !== 'file')
     throw new RuntimeError('ERR_CANNOT_START', `${image}: ${path} is not a regular file`);
-  const handle = node.open(false);
-  try {
-    const bytes = new Uint8Array(handle.size());
-    handle.read(bytes, 0);
-    return bytes;
-  } finally {
-    handle.close();
-  }
+  return readWholeFile(node);
 }
 
 /** The image's run config; artifacts with no command of their own run their single module. */

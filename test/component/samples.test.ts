@@ -12,6 +12,7 @@ import { runModule } from '../../runtime/engine/run.js';
 import { mountHostDir } from '../../runtime/platform/node/host-dir.js';
 import { MemFs } from '../../runtime/vfs/mem.js';
 import type { DirNode } from '../../runtime/vfs/types.js';
+import { readWholeFile } from '../../runtime/vfs/whole-file.js';
 import { bytesSource, CollectSink } from '../../runtime/wasi/stdio.js';
 import { sampleBytes, sampleComponent } from './helpers.js';
 
@@ -49,10 +50,7 @@ function snapshot(dir: DirNode, prefix = ''): string[] {
     if (node.kind === 'dir') out.push(`${path}/`, ...snapshot(node, path));
     else if (node.kind === 'symlink') out.push(`${path} -> ${node.target}`);
     else {
-      const handle = node.open(false);
-      const data = new Uint8Array(handle.size());
-      handle.read(data, 0);
-      handle.close();
+      const data = readWholeFile(node);
       const text =
         data.length <= 64 ? JSON.stringify(new TextDecoder().decode(data)) : `${data.length} bytes`;
       out.push(`${path} ${text}`);

@@ -11,6 +11,7 @@ import { nodeFileApi } from '../../runtime/platform/node/file-api.js';
 import { LayerTreeCache } from '../../runtime/unpack/cache.js';
 import type { Overlay } from '../../runtime/vfs/overlay.js';
 import type { DirNode, VNode } from '../../runtime/vfs/types.js';
+import { readWholeFile } from '../../runtime/vfs/whole-file.js';
 
 export const LAYERED = `oci:${resolve(import.meta.dirname, '../../images/layered')}`;
 
@@ -64,11 +65,7 @@ export function writeFile(root: DirNode, path: string, data: string | Uint8Array
 export function readFile(root: DirNode, path: string): string {
   const node = at(root, path);
   if (node?.kind !== 'file') throw new Error(`not a file: ${path}`);
-  const handle = node.open(false);
-  const out = new Uint8Array(handle.size());
-  handle.read(out, 0);
-  handle.close();
-  return new TextDecoder().decode(out);
+  return new TextDecoder().decode(readWholeFile(node));
 }
 
 /** `rm -r` through the VFS. */
@@ -108,10 +105,7 @@ export function snapshot(root: DirNode): Record<string, string> {
         out[path] = `symlink ${node.target}${link}`;
         continue;
       }
-      const handle = node.open(false);
-      const bytes = new Uint8Array(handle.size());
-      handle.read(bytes, 0);
-      handle.close();
+      const bytes = readWholeFile(node);
       out[path] = `file ${createHash('sha256').update(bytes).digest('hex').slice(0, 16)} ${meta}${link}`;
     }
   };

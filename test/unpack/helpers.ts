@@ -10,6 +10,7 @@ import { type ApplyOptions, applyLayer } from '../../runtime/unpack/apply.js';
 import type { LayerTree } from '../../runtime/unpack/tree.js';
 import { MemDir, MemFile, MemSymlink } from '../../runtime/vfs/mem.js';
 import type { DirNode, VNode } from '../../runtime/vfs/types.js';
+import { readWholeFile } from '../../runtime/vfs/whole-file.js';
 
 export function tempDir(prefix = 'wasmbox-unpack-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -129,11 +130,7 @@ function describe(node: VNode): string {
 
 export function readBytes(node: VNode | undefined): Uint8Array {
   if (node?.kind !== 'file') throw new Error(`not a file: ${node?.kind}`);
-  const handle = node.open(false);
-  const out = new Uint8Array(handle.size());
-  handle.read(out, 0);
-  handle.close();
-  return out;
+  return readWholeFile(node);
 }
 
 export function readText(node: VNode | undefined): string {

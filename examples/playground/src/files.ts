@@ -3,21 +3,14 @@
 
 import { diff } from '../../../runtime/vfs/overlay-diff.js';
 import type { DirNode, VNode } from '../../../runtime/vfs/types.js';
+import { readWholeFile } from '../../../runtime/vfs/whole-file.js';
 import type { Container } from './containers.js';
 import { formatBytes, h, shortDigest } from './dom.js';
 
 const MAX_ENTRIES = 3000;
 
 function readAll(node: VNode): Uint8Array {
-  if (node.kind !== 'file') return new Uint8Array(0);
-  const handle = node.open(false);
-  try {
-    const bytes = new Uint8Array(handle.size());
-    handle.read(bytes, 0);
-    return bytes;
-  } finally {
-    handle.close();
-  }
+  return node.kind === 'file' ? readWholeFile(node) : new Uint8Array(0);
 }
 
 function download(name: string, node: VNode): void {
