@@ -16,9 +16,7 @@ import { type Digest, digestOf, type HasherFactory, nobleSha256 } from '../core/
 import { mapLimit } from '../core/pool.js';
 import { RuntimeError } from '../errors.js';
 import { formatReference, type ImageReference, parseReference } from '../reference/reference.js';
-import { type BlobSink, clientFor, type RegistryClient } from '../registry/client.js';
-import type { CredentialSource } from '../registry/credentials.js';
-import type { RetryPolicy } from '../registry/retry.js';
+import { type BlobSink, clientFor, type RegistryAccess } from '../registry/client.js';
 import { archiveSource } from './archive.js';
 import { type ImageConfig, parseImageConfig } from './config.js';
 import { type ImageManifest, parseManifest, serialiseManifest, toOciManifest } from './manifest.js';
@@ -37,17 +35,8 @@ export type PullEvent =
     }
   | { type: 'bytes'; digest: Digest; bytes: number };
 
-export interface PullOptions {
+export interface PullOptions extends RegistryAccess {
   store: Store;
-  /** HTTP transport for registry references (undici's fetch on Node). */
-  fetch?: typeof fetch;
-  /** A ready client instead of `fetch` (shares its token cache across pulls). */
-  client?: RegistryClient;
-  credentials?: CredentialSource;
-  insecureRegistries?: readonly string[];
-  retry?: Partial<RetryPolicy>;
-  /** Backoff waits (injected by tests). */
-  sleep?: (ms: number) => Promise<void>;
   /** `os/arch[/variant]` to force; default: the first wasm platform the index offers. */
   platform?: string | Platform;
   /** Blobs downloaded at once (default 3, like docker). */

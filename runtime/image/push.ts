@@ -8,9 +8,7 @@ import type { Digest } from '../core/digest.js';
 import { mapLimit } from '../core/pool.js';
 import { RuntimeError } from '../errors.js';
 import { formatReference, parseReference, type RegistryReference } from '../reference/reference.js';
-import { clientFor, type RegistryClient } from '../registry/client.js';
-import type { CredentialSource } from '../registry/credentials.js';
-import type { RetryPolicy } from '../registry/retry.js';
+import { clientFor, type RegistryAccess } from '../registry/client.js';
 import { putManifest, uploadBlob } from '../registry/upload.js';
 import { findImage } from './images.js';
 import { parseManifest } from './manifest.js';
@@ -28,14 +26,8 @@ export type PushEvent =
   | { type: 'bytes'; digest: Digest; bytes: number }
   | { type: 'manifest'; name: string; digest: Digest; size: number };
 
-export interface PushOptions {
+export interface PushOptions extends RegistryAccess {
   store: Store;
-  fetch?: typeof fetch;
-  client?: RegistryClient;
-  credentials?: CredentialSource;
-  insecureRegistries?: readonly string[];
-  retry?: Partial<RetryPolicy>;
-  sleep?: (ms: number) => Promise<void>;
   /** Blobs uploaded at once (default 3). */
   concurrency?: number;
   /** Blobs up to this size go in one request (default 32 MiB); larger ones in chunks. */

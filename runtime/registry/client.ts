@@ -18,7 +18,7 @@ import {
 } from './retry.js';
 
 export interface RegistryClientOptions {
-  /** The HTTP transport: undici's fetch on Node, the page's fetch in a browser. */
+  /** The HTTP transport: http-fetch.ts on Node, the page's fetch in a browser. */
   fetch: typeof fetch;
   /** Where credentials come from; none means anonymous only. */
   credentials?: CredentialSource;
@@ -74,10 +74,10 @@ const maxRedirects = 10;
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 /** The client a pull or push uses: the one given, or a new one over the given fetch. */
-export function clientFor(
-  options: Partial<Omit<RegistryClientOptions, 'now'>> & { client?: RegistryClient },
-  purpose: string,
-): RegistryClient {
+/** How pull and push reach a registry: a ready client (its token cache shared), or what makes one. */
+export type RegistryAccess = Partial<Omit<RegistryClientOptions, 'now'>> & { client?: RegistryClient };
+
+export function clientFor(options: RegistryAccess, purpose: string): RegistryClient {
   if (options.client) return options.client;
   if (!options.fetch) throw new RuntimeError('ERR_INVALID_ARGUMENT', `${purpose} needs a fetch function`);
   return new RegistryClient({
