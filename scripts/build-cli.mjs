@@ -10,7 +10,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { bundleForNode, IMPORT, publishGeneration } from './bundle-generation.mjs';
+import {
+  bundleForNode,
+  codeCacheFrom,
+  compileWithCache,
+  IMPORT,
+  publishGeneration,
+} from './bundle-generation.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -37,18 +43,7 @@ const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
-const file = join(__dirname, '${name}.cjs');
-let cachedData;
-try {
-  cachedData = readFileSync(join(__dirname, '${name}.cache'));
-} catch {}
-const script = new vm.Script(
-  \`(function (exports, require, module, __filename, __dirname, ${IMPORT}, ${MODULE_URL}) {\${readFileSync(file, 'utf8')}\\n})\`,
-  { filename: file, cachedData },
-);
-const bundle = { exports: {} };
-// The bundle's import() calls come here: this file is a module Node loaded, so its import() works.
-const load = (specifier) => import(specifier);
+${compileWithCache(name, [IMPORT, MODULE_URL])}
 // Each bundled module sees the import.meta.url its compiled file in dist/ would have.
 const dist = join(__dirname, ${JSON.stringify(distFromHere)});
 const moduleUrl = (path) => pathToFileURL(join(dist, path)).href;
@@ -73,26 +68,16 @@ require(workerData.warmups)[workerData.warmup](cli, workerData.root).then(
 `;
   const home = mkdtempSync(join(tmpdir(), 'wasmbox-code-cache-'));
   try {
-    return await new Promise((resolve, reject) => {
-      const worker = new Worker(boot, {
+    return await codeCacheFrom(
+      new Worker(boot, {
         eval: true,
         env: { WASMBOX_HOME: home },
         execArgv: [],
         stdout: true,
         stderr: true,
         workerData: { entry, warmup, warmups: join(root, 'scripts/code-cache-warmup.cjs'), root },
-      });
-      worker.on('message', (message) => {
-        if (message?.error) reject(new Error(message.error));
-        else if (!message?.codeCache) return;
-        void worker.terminate();
-        resolve(message);
-      });
-      worker.on('error', reject);
-      worker.on('exit', (code) =>
-        reject(new Error(`the worker exited (${code}) before making its code cache`)),
-      );
-    });
+      }),
+    );
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

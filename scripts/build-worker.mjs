@@ -7,7 +7,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { bundleForNode, IMPORT, publishGeneration } from './bundle-generation.mjs';
+import {
+  bundleForNode,
+  codeCacheFrom,
+  compileWithCache,
+  IMPORT,
+  publishGeneration,
+} from './bundle-generation.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
@@ -31,18 +37,7 @@ const { join } = require('node:path');
 const vm = require('node:vm');
 const { workerData } = require('node:worker_threads');
 
-const file = join(__dirname, '${name}.cjs');
-let cachedData;
-try {
-  cachedData = readFileSync(join(__dirname, '${name}.cache'));
-} catch {}
-const script = new vm.Script(
-  \`(function (exports, require, module, __filename, __dirname, ${IMPORT}) {\${readFileSync(file, 'utf8')}\\n})\`,
-  { filename: file, cachedData },
-);
-const bundle = { exports: {} };
-// The bundle's import() calls come here: this file is a module Node loaded, so its import() works.
-const load = (specifier) => import(specifier);
+${compileWithCache(name, [IMPORT])}
 script.runInThisContext().call(bundle.exports, bundle.exports, require, bundle, file, __dirname, load);
 // The build asks for the cache once the bundle has run (its boot-time functions are compiled then).
 if (workerData?.wasmboxCodeCache === 'make') {
@@ -56,23 +51,14 @@ if (workerData?.wasmboxCodeCache === 'make') {
 
 /** Boots `entry` in a worker asking for its code cache (the options workers get by default). */
 function makeCodeCache(entry) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(entry, {
+  return codeCacheFrom(
+    new Worker(entry, {
       env: {},
       execArgv: [],
       resourceLimits: { maxYoungGenerationSizeMb: 2 },
       workerData: { wasmboxCodeCache: 'make' },
-    });
-    worker.on('message', (message) => {
-      if (!message?.codeCache) return;
-      void worker.terminate();
-      resolve(message);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) =>
-      reject(new Error(`the worker exited (${code}) before making its code cache`)),
-    );
-  });
+    }),
+  );
 }
 
 mkdirSync(outdir, { recursive: true });

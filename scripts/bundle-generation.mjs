@@ -42,6 +42,42 @@ export async function bundleForNode({ root, entry, plugins = [], external, label
 }
 
 /**
+ * The part every loader shares: `${name}.cjs` compiled with the code cache `${name}.cache` (missing
+ * or rejected: from source) as a function of the CommonJS parameters and `params`; then `bundle`
+ * (its module object) and `load` (an import() for the bundle: the loader is a file Node loaded).
+ */
+export function compileWithCache(name, params) {
+  return `const file = join(__dirname, '${name}.cjs');
+let cachedData;
+try {
+  cachedData = readFileSync(join(__dirname, '${name}.cache'));
+} catch {}
+const script = new vm.Script(
+  \`(function (exports, require, module, __filename, __dirname, ${params.join(', ')}) {\${readFileSync(file, 'utf8')}\\n})\`,
+  { filename: file, cachedData },
+);
+const bundle = { exports: {} };
+// The bundle's import() calls come here: this file is a module Node loaded, so its import() works.
+const load = (specifier) => import(specifier);`;
+}
+
+/** The code cache `worker` posts ({ codeCache }); rejects when it fails or exits first. */
+export function codeCacheFrom(worker) {
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message) => {
+      if (message?.error) reject(new Error(message.error));
+      else if (!message?.codeCache) return;
+      void worker.terminate();
+      resolve(message);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) =>
+      reject(new Error(`the worker exited (${code}) before making its code cache`)),
+    );
+  });
+}
+
+/**
  * A warning (import.meta in CommonJS, an unresolvable import) means the bundle would behave unlike
  * the modules it comes from: refuse it rather than ship it.
  */
