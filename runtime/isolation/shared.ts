@@ -19,6 +19,7 @@ import {
   type ContainerExit,
   type ContainerHandle,
   type ContainerSpec,
+  guestEnded,
   type IsolationDriver,
   KILLED_STATUS,
   type KillSignal,
@@ -128,24 +129,14 @@ function startShared(
 
   const ended = (result: RunResult): void => {
     finish();
-    let upper: { upperTar?: Uint8Array[] } = {};
+    let upperTar: Uint8Array[] | undefined;
     try {
-      const upperTar = spec.returnUpper ? takeUpper(root) : undefined;
-      if (upperTar) upper = { upperTar };
+      upperTar = spec.returnUpper ? takeUpper(root) : undefined;
     } catch (error) {
       fail(error);
       return;
     }
-    settle(
-      result.trap === undefined
-        ? { exitCode: result.exitCode, reason: 'exit', ...upper }
-        : {
-            exitCode: result.exitCode,
-            reason: 'trap',
-            message: `the guest trapped: ${result.trap}`,
-            ...upper,
-          },
-    );
+    settle(guestEnded(result.exitCode, result.trap, upperTar));
   };
   const failed = (error: unknown): void => {
     finish();

@@ -128,6 +128,18 @@ export interface ContainerExit {
   upperTar?: Uint8Array[];
 }
 
+/** How a guest that ran to its end (its own exit, or a trap) ended, in either driver. */
+export function guestEnded(
+  exitCode: number,
+  trap: string | undefined,
+  upperTar?: Uint8Array[],
+): ContainerExit {
+  const upper = upperTar ? { upperTar } : {};
+  return trap === undefined
+    ? { exitCode, reason: 'exit', ...upper }
+    : { exitCode, reason: 'trap', message: `the guest trapped: ${trap}`, ...upper };
+}
+
 export interface ContainerHandle {
   /**
    * Settles once the guest no longer runs: resolves with its exit, rejects with a RuntimeError when

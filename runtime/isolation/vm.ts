@@ -23,6 +23,7 @@ import {
   type ContainerHandle,
   type ContainerSpec,
   type GuestComponent,
+  guestEnded,
   type IsolationDriver,
   KILLED_STATUS,
   type KillSignal,
@@ -162,19 +163,7 @@ function startVm(pool: WorkerPool, spec: ContainerSpec): ContainerHandle {
         answerStdin();
         break;
       case 'exit': {
-        const upper = message.upperTar ? { upperTar: message.upperTar } : {};
-        finish('release', () =>
-          settle(
-            message.trap === undefined
-              ? { exitCode: message.exitCode, reason: 'exit', ...upper }
-              : {
-                  exitCode: message.exitCode,
-                  reason: 'trap',
-                  message: `the guest trapped: ${message.trap}`,
-                  ...upper,
-                },
-          ),
-        );
+        finish('release', () => settle(guestEnded(message.exitCode, message.trap, message.upperTar)));
         break;
       }
       case 'failed':
